@@ -1,0 +1,720 @@
+package dev.polydb.api;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A provider's immutable configuration, built in code with {@link #builder()} or read from the
+ * environment with {@link #fromEnv()}. Each setter rejects a bad value, {@link Builder#build()}
+ * rejects bad combinations, and the result never changes. {@link #toString()} never shows the
+ * password.
+ *
+ * <p>Environment variables, all optional:
+ *
+ * <table>
+ *   <caption>settings read by {@link #fromEnv()}</caption>
+ *   <tr><th>variable</th><th>default</th></tr>
+ *   <tr><td>{@code DATABASE_URL}</td><td>SQLite at {@value DatabaseUrl#DEFAULT_SQLITE_PATH}</td></tr>
+ *   <tr><td>{@code DB_POOL_SIZE}</td><td>10 on Postgres, 4 on a SQLite file</td></tr>
+ *   <tr><td>{@code DB_STATEMENT_TIMEOUT}</td><td>5s</td></tr>
+ *   <tr><td>{@code ENABLE_MUTATIONS}</td><td>true</td></tr>
+ *   <tr><td>{@code DB_MIGRATE_ON_OPEN}</td><td>true (never when mutations are disabled)</td></tr>
+ *   <tr><td>{@code DB_TENANT}</td><td>none</td></tr>
+ *   <tr><td>{@code DB_VECTOR_DIMENSION}</td><td>1536</td></tr>
+ *   <tr><td>{@code DB_VECTOR_METRIC}</td><td>cosine ({@code l2}, {@code inner_product})</td></tr>
+ *   <tr><td>{@code DB_EMBEDDING_MODEL}</td><td>none: the first chunk written decides</td></tr>
+ *   <tr><td>{@code DB_REFRESH_TOKEN_TTL}</td><td>30d</td></tr>
+ *   <tr><td>{@code DB_REFRESH_FAMILY_LIFETIME}</td><td>90d</td></tr>
+ *   <tr><td>{@code DB_REFRESH_REUSE_GRACE}</td><td>0s</td></tr>
+ *   <tr><td>{@code DB_PAST_DUE_GRACE}</td><td>0s</td></tr>
+ *   <tr><td>{@code DB_JOURNAL_QUOTA_BYTES}</td><td>none</td></tr>
+ *   <tr><td>{@code DB_JTI_CACHE_SIZE}</td><td>100000</td></tr>
+ *   <tr><td>{@code DB_JTI_NEGATIVE_CACHE_TTL}</td><td>0s (off)</td></tr>
+ * </table>
+ *
+ * <p>Durations are ISO-8601 ({@code PT5S}) or a number with a unit: {@code 500ms}, {@code 5s},
+ * {@code 10m}, {@code 2h}, {@code 30d}.
+ */
+public final class DbConfig {
+
+  private static final Pattern TENANT = Pattern.compile("[a-z][a-z0-9_]{0,39}");
+  private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+  private final String url;
+  private final Integer poolSize;
+  private final Duration statementTimeout;
+  private final boolean mutationsEnabled;
+  private final boolean migrateOnOpen;
+  private final String tenant;
+  private final Clock clock;
+  private final int vectorDimension;
+  private final DistanceMetric vectorMetric;
+  private final String embeddingModel;
+  private final Duration refreshTokenTtl;
+  private final Duration refreshFamilyLifetime;
+  private final Duration refreshReuseGrace;
+  private final Duration pastDueGrace;
+  private final Long journalQuotaBytes;
+  private final int jtiCacheSize;
+  private final Duration jtiNegativeCacheTtl;
+
+  private DbConfig(Builder b) {
+    this.url = b.url;
+    this.poolSize = b.poolSize;
+    this.statementTimeout = b.statementTimeout;
+    this.mutationsEnabled = b.mutationsEnabled;
+    this.migrateOnOpen = b.migrateOnOpen && b.mutationsEnabled;
+    this.tenant = b.tenant;
+    this.clock = b.clock;
+    this.vectorDimension = b.vectorDimension;
+    this.vectorMetric = b.vectorMetric;
+    this.embeddingModel = b.embeddingModel;
+    this.refreshTokenTtl = b.refreshTokenTtl;
+    this.refreshFamilyLifetime = b.refreshFamilyLifetime;
+    this.refreshReuseGrace = b.refreshReuseGrace;
+    this.pastDueGrace = b.pastDueGrace;
+    this.journalQuotaBytes = b.journalQuotaBytes;
+    this.jtiCacheSize = b.jtiCacheSize;
+    this.jtiNegativeCacheTtl = b.jtiNegativeCacheTtl;
+  }
+
+  /**
+   * Starts a builder with every default.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Reads the configuration from the process environment.
+   *
+   * @return the configuration
+   * @throws DbConfigException naming the variable that holds a bad value
+   */
+  public static DbConfig fromEnv() {
+    return fromEnv(System.getenv());
+  }
+
+  /**
+   * Reads the configuration from the given variables, as {@link #fromEnv()} does from the process
+   * environment.
+   *
+   * @param env the variables
+   * @return the configuration
+   * @throws DbConfigException naming the variable that holds a bad value
+   */
+  public static DbConfig fromEnv(Map<String, String> env) {
+    return builder().fromEnv(env).build();
+  }
+
+  /**
+   * A builder holding this configuration's values, for a variant.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.url = url;
+    b.poolSize = poolSize;
+    b.statementTimeout = statementTimeout;
+    b.mutationsEnabled = mutationsEnabled;
+    b.migrateOnOpen = migrateOnOpen || !mutationsEnabled;
+    b.tenant = tenant;
+    b.clock = clock;
+    b.vectorDimension = vectorDimension;
+    b.vectorMetric = vectorMetric;
+    b.embeddingModel = embeddingModel;
+    b.refreshTokenTtl = refreshTokenTtl;
+    b.refreshFamilyLifetime = refreshFamilyLifetime;
+    b.refreshReuseGrace = refreshReuseGrace;
+    b.pastDueGrace = pastDueGrace;
+    b.journalQuotaBytes = journalQuotaBytes;
+    b.jtiCacheSize = jtiCacheSize;
+    b.jtiNegativeCacheTtl = jtiNegativeCacheTtl;
+    return b;
+  }
+
+  /**
+   * The database URL as given; may hold a password, so never log it: use {@link #redactedUrl()}.
+   *
+   * @return the URL, empty for the default SQLite file
+   */
+  public String url() {
+    return url;
+  }
+
+  /**
+   * The database URL with its password masked.
+   *
+   * @return the redacted URL
+   */
+  public String redactedUrl() {
+    return url.isEmpty() ? "sqlite:" + DatabaseUrl.DEFAULT_SQLITE_PATH : DatabaseUrl.redact(url);
+  }
+
+  /**
+   * The pool size, when set; each backend has its own default.
+   *
+   * @return the pool size
+   */
+  public OptionalInt poolSize() {
+    return poolSize == null ? OptionalInt.empty() : OptionalInt.of(poolSize);
+  }
+
+  /**
+   * The longest a statement may run before it is cancelled.
+   *
+   * @return the timeout, 5 s by default
+   */
+  public Duration statementTimeout() {
+    return statementTimeout;
+  }
+
+  /**
+   * Whether writes are allowed. When not, every mutating method raises {@link DbReadOnlyException}
+   * before a statement is sent.
+   *
+   * @return {@code true} by default
+   */
+  public boolean mutationsEnabled() {
+    return mutationsEnabled;
+  }
+
+  /**
+   * Whether the provider migrates the schema when it opens; always {@code false} when mutations are
+   * disabled.
+   *
+   * @return {@code true} by default
+   */
+  public boolean migrateOnOpen() {
+    return migrateOnOpen;
+  }
+
+  /**
+   * The tenant, when one is set.
+   *
+   * @return the tenant id
+   */
+  public Optional<String> tenant() {
+    return Optional.ofNullable(tenant);
+  }
+
+  /**
+   * The clock every timestamp comes from.
+   *
+   * @return the clock, UTC system clock by default
+   */
+  public Clock clock() {
+    return clock;
+  }
+
+  /**
+   * The embedding dimension a new database is migrated with.
+   *
+   * @return the dimension, 1536 by default
+   */
+  public int vectorDimension() {
+    return vectorDimension;
+  }
+
+  /**
+   * The distance metric a new database is migrated with.
+   *
+   * @return the metric, cosine by default
+   */
+  public DistanceMetric vectorMetric() {
+    return vectorMetric;
+  }
+
+  /**
+   * The embedding model a new database is migrated with, when set.
+   *
+   * @return the model
+   */
+  public Optional<String> embeddingModel() {
+    return Optional.ofNullable(embeddingModel);
+  }
+
+  /**
+   * The lifetime of an issued refresh token when the caller gives none.
+   *
+   * @return 30 days by default
+   */
+  public Duration refreshTokenTtl() {
+    return refreshTokenTtl;
+  }
+
+  /**
+   * The absolute lifetime of a token family; rotation never extends a family past it.
+   *
+   * @return 90 days by default
+   */
+  public Duration refreshFamilyLifetime() {
+    return refreshFamilyLifetime;
+  }
+
+  /**
+   * How long after a rotation the immediate parent may be presented again and get the same child.
+   *
+   * @return zero (off) by default
+   */
+  public Duration refreshReuseGrace() {
+    return refreshReuseGrace;
+  }
+
+  /**
+   * How long after its period end a past-due subscription still counts as active.
+   *
+   * @return zero by default
+   */
+  public Duration pastDueGrace() {
+    return pastDueGrace;
+  }
+
+  /**
+   * The per-user journal quota in UTF-8 bytes, when set.
+   *
+   * @return the quota
+   */
+  public OptionalLong journalQuotaBytes() {
+    return journalQuotaBytes == null ? OptionalLong.empty() : OptionalLong.of(journalQuotaBytes);
+  }
+
+  /**
+   * How many revoked JWT ids the in-process cache holds.
+   *
+   * @return 100,000 by default
+   */
+  public int jtiCacheSize() {
+    return jtiCacheSize;
+  }
+
+  /**
+   * How long a "not revoked" answer may be reused. A revocation made elsewhere is seen at most this
+   * late.
+   *
+   * @return zero (no negative cache) by default
+   */
+  public Duration jtiNegativeCacheTtl() {
+    return jtiNegativeCacheTtl;
+  }
+
+  @Override
+  public String toString() {
+    return "DbConfig[url="
+        + redactedUrl()
+        + ", poolSize="
+        + (poolSize == null ? "default" : poolSize)
+        + ", statementTimeout="
+        + statementTimeout
+        + ", mutationsEnabled="
+        + mutationsEnabled
+        + ", migrateOnOpen="
+        + migrateOnOpen
+        + ", tenant="
+        + tenant
+        + ", vectorDimension="
+        + vectorDimension
+        + ", vectorMetric="
+        + vectorMetric
+        + ", embeddingModel="
+        + embeddingModel
+        + "]";
+  }
+
+  /** Builds a {@link DbConfig}; each setter rejects a bad value at once. */
+  public static final class Builder {
+    private String url = "";
+    private Integer poolSize;
+    private Duration statementTimeout = Duration.ofSeconds(5);
+    private boolean mutationsEnabled = true;
+    private boolean migrateOnOpen = true;
+    private String tenant;
+    private Clock clock = Clock.systemUTC();
+    private int vectorDimension = 1536;
+    private DistanceMetric vectorMetric = DistanceMetric.COSINE;
+    private String embeddingModel;
+    private Duration refreshTokenTtl = Duration.ofDays(30);
+    private Duration refreshFamilyLifetime = Duration.ofDays(90);
+    private Duration refreshReuseGrace = Duration.ZERO;
+    private Duration pastDueGrace = Duration.ZERO;
+    private Long journalQuotaBytes;
+    private int jtiCacheSize = 100_000;
+    private Duration jtiNegativeCacheTtl = Duration.ZERO;
+
+    private Builder() {}
+
+    /**
+     * Sets the database URL; {@code null} or empty means the default SQLite file. A URL of a known
+     * form is parsed at once.
+     *
+     * @param value the URL
+     * @return this builder
+     * @throws DbConfigException when a known form is malformed
+     */
+    public Builder url(String value) {
+      String u = value == null ? "" : value.strip();
+      if (DatabaseUrl.isKnownScheme(u)) {
+        DatabaseUrl.parse(u);
+      } else if (!u.contains(":")) {
+        throw new DbConfigException(
+            "database url has no scheme: "
+                + DatabaseUrl.redact(u)
+                + "; accepted forms: "
+                + DatabaseUrl.ACCEPTED_FORMS);
+      }
+      this.url = u;
+      return this;
+    }
+
+    /**
+     * Sets the connection pool size.
+     *
+     * @param value 1 to 1,000
+     * @return this builder
+     * @throws DbConfigException when out of range
+     */
+    public Builder poolSize(int value) {
+      if (value < 1 || value > 1000) {
+        throw new DbConfigException("pool size must be between 1 and 1000: " + value);
+      }
+      this.poolSize = value;
+      return this;
+    }
+
+    /**
+     * Sets the statement timeout.
+     *
+     * @param value 1 ms to 1 hour
+     * @return this builder
+     * @throws DbConfigException when out of range
+     */
+    public Builder statementTimeout(Duration value) {
+      if (value == null || value.toMillis() < 1 || value.compareTo(Duration.ofHours(1)) > 0) {
+        throw new DbConfigException("statement timeout must be between 1ms and 1h: " + value);
+      }
+      this.statementTimeout = value;
+      return this;
+    }
+
+    /**
+     * Allows or forbids writes.
+     *
+     * @param value {@code false} for a read-only provider
+     * @return this builder
+     */
+    public Builder mutationsEnabled(boolean value) {
+      this.mutationsEnabled = value;
+      return this;
+    }
+
+    /**
+     * Sets whether the provider migrates when it opens; ignored when mutations are disabled.
+     *
+     * @param value the flag
+     * @return this builder
+     */
+    public Builder migrateOnOpen(boolean value) {
+      this.migrateOnOpen = value;
+      return this;
+    }
+
+    /**
+     * Sets the tenant.
+     *
+     * @param value a lower-case id matching {@code [a-z][a-z0-9_]{0,39}}, or {@code null}
+     * @return this builder
+     * @throws DbConfigException when the id does not match
+     */
+    public Builder tenant(String value) {
+      if (value != null && !TENANT.matcher(value).matches()) {
+        throw new DbConfigException(
+            "tenant must match [a-z][a-z0-9_]{0,39}: " + value.replace("\0", "\\0"));
+      }
+      this.tenant = value;
+      return this;
+    }
+
+    /**
+     * Sets the clock every timestamp comes from.
+     *
+     * @param value the clock
+     * @return this builder
+     * @throws DbConfigException when null
+     */
+    public Builder clock(Clock value) {
+      if (value == null) {
+        throw new DbConfigException("clock must not be null");
+      }
+      this.clock = value;
+      return this;
+    }
+
+    /**
+     * Sets the embedding dimension for new databases.
+     *
+     * @param value 1 to 16,000
+     * @return this builder
+     * @throws DbConfigException when out of range
+     */
+    public Builder vectorDimension(int value) {
+      if (value < 1 || value > 16_000) {
+        throw new DbConfigException("vector dimension must be between 1 and 16000: " + value);
+      }
+      this.vectorDimension = value;
+      return this;
+    }
+
+    /**
+     * Sets the distance metric for new databases.
+     *
+     * @param value the metric
+     * @return this builder
+     * @throws DbConfigException when null
+     */
+    public Builder vectorMetric(DistanceMetric value) {
+      if (value == null) {
+        throw new DbConfigException("vector metric must not be null");
+      }
+      this.vectorMetric = value;
+      return this;
+    }
+
+    /**
+     * Sets the embedding model for new databases.
+     *
+     * @param value the model name, or {@code null} to let the first chunk decide
+     * @return this builder
+     * @throws DbConfigException when blank or too long
+     */
+    public Builder embeddingModel(String value) {
+      if (value != null && (value.isBlank() || value.length() > 255 || value.indexOf('\0') >= 0)) {
+        throw new DbConfigException("embedding model must be 1 to 255 characters, no NUL");
+      }
+      this.embeddingModel = value;
+      return this;
+    }
+
+    /**
+     * Sets the default refresh-token lifetime.
+     *
+     * @param value a positive duration
+     * @return this builder
+     * @throws DbConfigException when not positive
+     */
+    public Builder refreshTokenTtl(Duration value) {
+      this.refreshTokenTtl = positive("refresh token ttl", value);
+      return this;
+    }
+
+    /**
+     * Sets the absolute lifetime of a refresh-token family.
+     *
+     * @param value a positive duration
+     * @return this builder
+     * @throws DbConfigException when not positive
+     */
+    public Builder refreshFamilyLifetime(Duration value) {
+      this.refreshFamilyLifetime = positive("refresh family lifetime", value);
+      return this;
+    }
+
+    /**
+     * Sets the reuse grace window.
+     *
+     * @param value zero or more
+     * @return this builder
+     * @throws DbConfigException when negative
+     */
+    public Builder refreshReuseGrace(Duration value) {
+      this.refreshReuseGrace = notNegative("refresh reuse grace", value);
+      return this;
+    }
+
+    /**
+     * Sets how long a past-due subscription stays active after its period end.
+     *
+     * @param value zero or more
+     * @return this builder
+     * @throws DbConfigException when negative
+     */
+    public Builder pastDueGrace(Duration value) {
+      this.pastDueGrace = notNegative("past due grace", value);
+      return this;
+    }
+
+    /**
+     * Sets the per-user journal quota.
+     *
+     * @param value bytes, at least 1
+     * @return this builder
+     * @throws DbConfigException when below 1
+     */
+    public Builder journalQuotaBytes(long value) {
+      if (value < 1) {
+        throw new DbConfigException("journal quota bytes must be at least 1: " + value);
+      }
+      this.journalQuotaBytes = value;
+      return this;
+    }
+
+    /**
+     * Sets the revoked-JWT-id cache size.
+     *
+     * @param value 0 (no cache) to 10,000,000
+     * @return this builder
+     * @throws DbConfigException when out of range
+     */
+    public Builder jtiCacheSize(int value) {
+      if (value < 0 || value > 10_000_000) {
+        throw new DbConfigException("jti cache size must be between 0 and 10000000: " + value);
+      }
+      this.jtiCacheSize = value;
+      return this;
+    }
+
+    /**
+     * Sets how long a "not revoked" answer may be reused; zero turns the negative cache off.
+     *
+     * @param value zero to one hour
+     * @return this builder
+     * @throws DbConfigException when negative or longer than an hour
+     */
+    public Builder jtiNegativeCacheTtl(Duration value) {
+      notNegative("jti negative cache ttl", value);
+      if (value.compareTo(Duration.ofHours(1)) > 0) {
+        throw new DbConfigException("jti negative cache ttl must be at most 1h: " + value);
+      }
+      this.jtiNegativeCacheTtl = value;
+      return this;
+    }
+
+    /**
+     * Applies every variable listed on {@link DbConfig} that is set and not empty.
+     *
+     * @param env the variables
+     * @return this builder
+     * @throws DbConfigException naming the variable that holds a bad value
+     */
+    public Builder fromEnv(Map<String, String> env) {
+      String value = env.get("DATABASE_URL");
+      if (value != null) {
+        url(value);
+      }
+      apply(env, "DB_POOL_SIZE", v -> poolSize(integer(v)));
+      apply(env, "DB_STATEMENT_TIMEOUT", v -> statementTimeout(duration(v)));
+      apply(env, "ENABLE_MUTATIONS", v -> mutationsEnabled(bool(v)));
+      apply(env, "DB_MIGRATE_ON_OPEN", v -> migrateOnOpen(bool(v)));
+      apply(env, "DB_TENANT", this::tenant);
+      apply(env, "DB_VECTOR_DIMENSION", v -> vectorDimension(integer(v)));
+      apply(env, "DB_VECTOR_METRIC", v -> vectorMetric(metric(v)));
+      apply(env, "DB_EMBEDDING_MODEL", this::embeddingModel);
+      apply(env, "DB_REFRESH_TOKEN_TTL", v -> refreshTokenTtl(duration(v)));
+      apply(env, "DB_REFRESH_FAMILY_LIFETIME", v -> refreshFamilyLifetime(duration(v)));
+      apply(env, "DB_REFRESH_REUSE_GRACE", v -> refreshReuseGrace(duration(v)));
+      apply(env, "DB_PAST_DUE_GRACE", v -> pastDueGrace(duration(v)));
+      apply(env, "DB_JOURNAL_QUOTA_BYTES", v -> journalQuotaBytes(Long.parseLong(v)));
+      apply(env, "DB_JTI_CACHE_SIZE", v -> jtiCacheSize(integer(v)));
+      apply(env, "DB_JTI_NEGATIVE_CACHE_TTL", v -> jtiNegativeCacheTtl(duration(v)));
+      return this;
+    }
+
+    /**
+     * Validates the combination and seals it.
+     *
+     * @return the configuration
+     * @throws DbConfigException when settings contradict each other
+     */
+    public DbConfig build() {
+      if (DatabaseUrl.isKnownScheme(url)
+          && DatabaseUrl.parse(url).inMemory()
+          && poolSize != null
+          && poolSize != 1) {
+        throw new DbConfigException(
+            "pool size must be 1 for an in-memory SQLite database: " + poolSize);
+      }
+      return new DbConfig(this);
+    }
+
+    private static void apply(
+        Map<String, String> env, String name, java.util.function.Consumer<String> setter) {
+      String value = env.get(name);
+      if (value == null || value.isBlank()) {
+        return;
+      }
+      try {
+        setter.accept(value.strip());
+      } catch (DbConfigException e) {
+        throw new DbConfigException(name + ": " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        throw new DbConfigException(name + " is not valid: " + value.strip(), e);
+      }
+    }
+
+    private static int integer(String v) {
+      return Integer.parseInt(v);
+    }
+
+    private static boolean bool(String v) {
+      switch (v.toLowerCase(Locale.ROOT)) {
+        case "true", "1", "yes", "on" -> {
+          return true;
+        }
+        case "false", "0", "no", "off" -> {
+          return false;
+        }
+        default -> throw new DbConfigException("must be true or false: " + v);
+      }
+    }
+
+    private static DistanceMetric metric(String v) {
+      try {
+        return DistanceMetric.valueOf(v.toUpperCase(Locale.ROOT).replace('-', '_'));
+      } catch (IllegalArgumentException e) {
+        throw new DbConfigException("must be cosine, l2 or inner_product: " + v);
+      }
+    }
+
+    static Duration duration(String v) {
+      Matcher m = SIMPLE_DURATION.matcher(v.toLowerCase(Locale.ROOT));
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
+        };
+      }
+      try {
+        return Duration.parse(v);
+      } catch (RuntimeException e) {
+        throw new DbConfigException("must be a duration such as 5s, 500ms, 30d or PT5S: " + v);
+      }
+    }
+
+    private static Duration positive(String what, Duration value) {
+      if (value == null || value.isZero() || value.isNegative()) {
+        throw new DbConfigException(what + " must be positive: " + value);
+      }
+      return value;
+    }
+
+    private static Duration notNegative(String what, Duration value) {
+      if (value == null || value.isNegative()) {
+        throw new DbConfigException(what + " must not be negative: " + value);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.polydb.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/**
+ * Opens a {@link DbProvider} for a URL through the {@link DbProviderFactory} services on the class
+ * path: {@code db-sqlite} for SQLite URLs, {@code db-postgres} for Postgres URLs, or any
+ * third-party backend.
+ */
+public final class DbProviders {
+
+  private DbProviders() {}
+
+  /**
+   * Opens the provider that {@code DATABASE_URL} and the other variables listed on {@link DbConfig}
+   * describe; with {@code DATABASE_URL} unset, a SQLite file at {@value
+   * DatabaseUrl#DEFAULT_SQLITE_PATH}.
+   *
+   * @return the open provider
+   * @throws DbConfigException when the environment holds a bad value or no backend claims the URL
+   */
+  public static DbProvider fromEnv() {
+    return open(DbConfig.fromEnv());
+  }
+
+  /**
+   * Opens a provider for a URL with every other setting at its default.
+   *
+   * @param url the database URL
+   * @return the open provider
+   * @throws DbConfigException when the URL is malformed or no backend claims it
+   */
+  public static DbProvider open(String url) {
+    return open(DbConfig.builder().url(url).build());
+  }
+
+  /**
+   * Opens a provider.
+   *
+   * @param config the configuration
+   * @return the open provider
+   * @throws DbConfigException when the URL is malformed or no backend claims it
+   */
+  public static DbProvider open(DbConfig config) {
+    return factoryFor(config.url()).open(config);
+  }
+
+  /**
+   * Finds the factory that claims a URL.
+   *
+   * @param url the database URL
+   * @return the first factory whose {@link DbProviderFactory#supports} accepts the URL
+   * @throws DbConfigException when the URL is malformed or no factory claims it; the message names
+   *     the module to add
+   */
+  public static DbProviderFactory factoryFor(String url) {
+    List<String> names = new ArrayList<>();
+    for (DbProviderFactory f : ServiceLoader.load(DbProviderFactory.class, classLoader())) {
+      if (f.supports(url)) {
+        return f;
+      }
+      names.add(f.name());
+    }
+    DatabaseUrl parsed = DatabaseUrl.parse(url);
+    String module = parsed.kind() == DatabaseUrl.Kind.SQLITE ? "db-sqlite" : "db-postgres";
+    throw new DbConfigException(
+        "no provider for "
+            + parsed.kind().name().toLowerCase(java.util.Locale.ROOT)
+            + " url "
+            + parsed.redacted()
+            + ": add the dependency dev.polydb:"
+            + module
+            + " to the class path (providers found: "
+            + (names.isEmpty() ? "none" : String.join(", ", names))
+            + ")");
+  }
+
+  private static ClassLoader classLoader() {
+    ClassLoader cl = Thread.currentThread().getContextClassLoader();
+    return cl != null ? cl : DbProviders.class.getClassLoader();
+  }
+}

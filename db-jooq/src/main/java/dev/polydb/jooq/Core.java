@@ -1,0 +1,126 @@
+package dev.polydb.jooq;
+
+import dev.polydb.api.DbConfig;
+import dev.polydb.api.DbConflictException;
+import dev.polydb.api.DbException;
+import dev.polydb.api.DbFailureException;
+import dev.polydb.api.DbNotFoundException;
+import dev.polydb.api.DbReadOnlyException;
+import dev.polydb.api.DbTimeoutException;
+import dev.polydb.api.DbTransientException;
+import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
+import java.sql.SQLTransientException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.function.Function;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+
+/** What every session of one provider shares: backend, configuration, clock, root context. */
+final class Core {
+  final SqlBackend backend;
+  final DbConfig config;
+  final Clock clock;
+  final DSLContext dsl;
+  final Tables tables;
+  final Ids ids;
+  private volatile boolean closed;
+
+  Core(SqlBackend backend, DbConfig config, DSLContext dsl, int dimension) {
+    this.backend = backend;
+    this.config = config;
+    this.clock = config.clock();
+    this.dsl = dsl;
+    this.tables = new Tables(backend, dimension);
+    this.ids = new Ids(clock);
+  }
+
+  /** Now, at the millisecond precision both backends store. */
+  Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException(backend.name() + " provider is closed");
+    }
+  }
+
+  boolean markClosed() {
+    boolean was = closed;
+    closed = true;
+    return !was;
+  }
+
+  void requireMutations(String operation) {
+    if (!config.mutationsEnabled()) {
+      throw new DbReadOnlyException(
+          operation + " refused: mutations are disabled (ENABLE_MUTATIONS=false)");
+    }
+  }
+
+  /** Runs a transaction on a pooled connection, through the backend's writer lock. */
+  <T> T transaction(String operation, Function<DSLContext, T> work) {
+    try {
+      return backend.lockedWrite(() -> dsl.transactionResult(cfg -> work.apply(cfg.dsl())));
+    } catch (RuntimeException e) {
+      throw translate(e, operation);
+    }
+  }
+
+  /**
+   * Maps any failure onto the api's exceptions: the api's own pass through, database errors go
+   * through the backend and then the SQLState classes every database shares.
+   */
+  RuntimeException translate(RuntimeException e, String operation) {
+    if (e instanceof DbException || !(e instanceof DataAccessException)) {
+      return e;
+    }
+    SQLException sql = findSqlException(e);
+    if (sql == null) {
+      return new DbFailureException(operation + " failed: " + e.getMessage(), null, e);
+    }
+    DbException mapped = backend.translate(sql, operation);
+    if (mapped != null) {
+      return mapped;
+    }
+    String state = sql.getSQLState();
+    String message = operation + " failed: " + sql.getMessage();
+    if (sql instanceof SQLTimeoutException || "57014".equals(state)) {
+      return new DbTimeoutException(message, state, e);
+    }
+    if (state != null) {
+      if (state.startsWith("08")
+          || state.equals("40001")
+          || state.equals("40P01")
+          || state.equals("57P01")
+          || state.equals("53300")) {
+        return new DbTransientException(message, state, e);
+      }
+      if (state.equals("23505")) {
+        return new DbConflictException(message, state, e);
+      }
+      if (state.equals("23503")) {
+        return new DbNotFoundException(message, state, e);
+      }
+      if (state.equals("25006") || state.equals("42501")) {
+        return new DbReadOnlyException(message, state, e);
+      }
+    }
+    if (sql instanceof SQLTransientException) {
+      return new DbTransientException(message, state, e);
+    }
+    return new DbFailureException(message, state, e);
+  }
+
+  private static SQLException findSqlException(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof SQLException s) {
+        return s;
+      }
+    }
+    return null;
+  }
+}

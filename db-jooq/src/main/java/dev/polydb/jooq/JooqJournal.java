@@ -1,0 +1,210 @@
+package dev.polydb.jooq;
+
+import static org.jooq.impl.DSL.coalesce;
+import static org.jooq.impl.DSL.sum;
+import static org.jooq.impl.DSL.val;
+
+import dev.polydb.api.DbQuotaExceededException;
+import dev.polydb.api.DbValidationException;
+import dev.polydb.api.Journal;
+import dev.polydb.api.JournalEntry;
+import dev.polydb.api.JournalPage;
+import dev.polydb.api.internal.Check;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+
+final class JooqJournal implements Journal {
+  private final Session s;
+  private final Tables.Journal j;
+
+  JooqJournal(Session session) {
+    this.s = session;
+    this.j = session.t.journal;
+  }
+
+  @Override
+  public JournalEntry insert(String userId, String content) {
+    Check.identifier("userId", userId);
+    long bytes = Check.utf8("content", content, JournalEntry.MAX_CONTENT_BYTES);
+    return s.write(
+        "journal insert",
+        ctx -> {
+          Owners.require(ctx, s.t, userId);
+          checkQuota(ctx, userId, bytes, 0);
+          Instant now = s.now();
+          String id = s.newId();
+          ctx.insertInto(j.table)
+              .set(j.id, id)
+              .set(j.userId, userId)
+              .set(j.content, content)
+              .set(j.contentBytes, bytes)
+              .set(j.createdAt, now)
+              .set(j.updatedAt, now)
+              .execute();
+          return new JournalEntry(id, userId, content, bytes, now, now);
+        });
+  }
+
+  @Override
+  public Optional<JournalEntry> update(String userId, String entryId, String content) {
+    Check.identifier("userId", userId);
+    Check.identifier("entryId", entryId);
+    long bytes = Check.utf8("content", content, JournalEntry.MAX_CONTENT_BYTES);
+    return s.write(
+        "journal update",
+        ctx -> {
+          Optional<JournalEntry> current = find(ctx, userId, entryId);
+          if (current.isEmpty()) {
+            return Optional.<JournalEntry>empty();
+          }
+          checkQuota(ctx, userId, bytes, current.get().contentBytes());
+          Instant now = s.now();
+          ctx.update(j.table)
+              .set(j.content, content)
+              .set(j.contentBytes, bytes)
+              .set(j.updatedAt, now)
+              .where(j.id.eq(entryId), j.userId.eq(userId))
+              .execute();
+          return Optional.of(
+              new JournalEntry(entryId, userId, content, bytes, current.get().createdAt(), now));
+        });
+  }
+
+  @Override
+  public boolean delete(String userId, String entryId) {
+    Check.identifier("userId", userId);
+    Check.identifier("entryId", entryId);
+    return s.write(
+        "journal delete",
+        ctx -> ctx.deleteFrom(j.table).where(j.id.eq(entryId), j.userId.eq(userId)).execute() > 0);
+  }
+
+  @Override
+  public Optional<JournalEntry> findById(String userId, String entryId) {
+    Check.identifier("userId", userId);
+    Check.identifier("entryId", entryId);
+    return s.read("journal find", ctx -> find(ctx, userId, entryId));
+  }
+
+  @Override
+  public List<JournalEntry> list(String userId, int limit, int offset) {
+    Check.identifier("userId", userId);
+    Check.range("limit", limit, 1, 1000);
+    Check.range("offset", offset, 0, Integer.MAX_VALUE);
+    return s.read(
+        "journal list",
+        ctx ->
+            ctx.select(j.all)
+                .from(j.table)
+                .where(j.userId.eq(userId))
+                .orderBy(j.createdAt.desc(), j.id.desc())
+                .limit(limit)
+                .offset(offset)
+                .fetch(this::map));
+  }
+
+  @Override
+  public JournalPage listBefore(String userId, String beforeCursor, int limit) {
+    Check.identifier("userId", userId);
+    Check.range("limit", limit, 1, 1000);
+    Condition after = beforeCursor == null ? null : older(beforeCursor);
+    return s.read(
+        "journal list",
+        ctx -> {
+          Condition where = j.userId.eq(userId);
+          if (after != null) {
+            where = where.and(after);
+          }
+          List<JournalEntry> rows =
+              ctx.select(j.all)
+                  .from(j.table)
+                  .where(where)
+                  .orderBy(j.createdAt.desc(), j.id.desc())
+                  .limit(limit + 1)
+                  .fetch(this::map);
+          if (rows.size() <= limit) {
+            return new JournalPage(rows, Optional.empty());
+          }
+          List<JournalEntry> page = rows.subList(0, limit);
+          return new JournalPage(page, Optional.of(cursor(page.get(limit - 1))));
+        });
+  }
+
+  @Override
+  public long totalBytes(String userId) {
+    Check.identifier("userId", userId);
+    return s.read("journal total bytes", ctx -> total(ctx, userId));
+  }
+
+  private long total(DSLContext ctx, String userId) {
+    BigDecimal sum =
+        ctx.select(coalesce(sum(j.contentBytes), val(BigDecimal.ZERO)))
+            .from(j.table)
+            .where(j.userId.eq(userId))
+            .fetchOne(0, BigDecimal.class);
+    return sum == null ? 0 : sum.longValueExact();
+  }
+
+  private void checkQuota(DSLContext ctx, String userId, long adding, long replacing) {
+    OptionalLong quota = s.core.config.journalQuotaBytes();
+    if (quota.isEmpty()) {
+      return;
+    }
+    s.core.backend.lockUser(ctx, userId);
+    long after = total(ctx, userId) - replacing + adding;
+    if (after > quota.getAsLong()) {
+      throw new DbQuotaExceededException(
+          "journal quota exceeded for user "
+              + userId
+              + ": "
+              + after
+              + " bytes would pass the quota of "
+              + quota.getAsLong());
+    }
+  }
+
+  private Optional<JournalEntry> find(DSLContext ctx, String userId, String entryId) {
+    return ctx.select(j.all)
+        .from(j.table)
+        .where(j.id.eq(entryId), j.userId.eq(userId))
+        .fetchOptional()
+        .map(this::map);
+  }
+
+  private static String cursor(JournalEntry last) {
+    String raw = last.createdAt().toEpochMilli() + ":" + last.id();
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private Condition older(String cursor) {
+    try {
+      String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+      int colon = raw.indexOf(':');
+      Instant at = Instant.ofEpochMilli(Long.parseLong(raw.substring(0, colon)));
+      String id = Check.identifier("beforeCursor", raw.substring(colon + 1));
+      return j.createdAt.lt(at).or(j.createdAt.eq(at).and(j.id.lt(id)));
+    } catch (RuntimeException e) {
+      throw new DbValidationException("beforeCursor", "is not a cursor from a previous page");
+    }
+  }
+
+  private JournalEntry map(Record r) {
+    return new JournalEntry(
+        r.get(j.id),
+        r.get(j.userId),
+        r.get(j.content),
+        r.get(j.contentBytes),
+        r.get(j.createdAt),
+        r.get(j.updatedAt));
+  }
+}

@@ -1,0 +1,325 @@
+package dev.polydb.jooq;
+
+import dev.polydb.api.DbValidationException;
+import dev.polydb.api.IssuedToken;
+import dev.polydb.api.RefreshToken;
+import dev.polydb.api.RefreshTokens;
+import dev.polydb.api.RotationResult;
+import dev.polydb.api.internal.Check;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+
+/**
+ * Refresh tokens. The secret is 32 random bytes; only its SHA-256 is stored. While a reuse grace
+ * window is configured, each child also stores its secret XOR-sealed with a key derived from the
+ * parent's secret, so the parent presented again inside the window can be answered with the same
+ * child; without the parent's secret the seal reveals nothing.
+ */
+final class JooqRefreshTokens implements RefreshTokens {
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+  private static final HexFormat HEX = HexFormat.of();
+
+  private final Session s;
+  private final Tables.Tokens t;
+
+  JooqRefreshTokens(Session session) {
+    this.s = session;
+    this.t = session.t.tokens;
+  }
+
+  @Override
+  public IssuedToken issue(String userId, Duration ttl, String fingerprint) {
+    Check.identifier("userId", userId);
+    if (ttl != null) {
+      Check.positive("ttl", ttl);
+    }
+    Check.text("fingerprint", fingerprint, 512);
+    Duration life = ttl != null ? ttl : s.core.config.refreshTokenTtl();
+    return s.write(
+        "refresh token issue",
+        ctx -> {
+          Owners.require(ctx, s.t, userId);
+          Instant now = s.now();
+          Instant familyEnd = plus(now, s.core.config.refreshFamilyLifetime());
+          String familyId = s.newId();
+          return insert(ctx, userId, familyId, null, fingerprint, now, life, familyEnd, null);
+        });
+  }
+
+  @Override
+  public Optional<RefreshToken> findValid(String token) {
+    String hash = hash(checkToken(token));
+    Instant now = s.now();
+    return s.read(
+        "refresh token find",
+        ctx ->
+            ctx.select(t.all)
+                .from(t.table)
+                .where(
+                    t.hash.eq(hash),
+                    t.revokedAt.isNull(),
+                    t.rotatedAt.isNull(),
+                    t.expiresAt.gt(now))
+                .fetchOptional()
+                .map(this::map));
+  }
+
+  @Override
+  public RotationResult rotate(String token, String userId) {
+    String hash = hash(checkToken(token));
+    Check.identifier("userId", userId);
+    s.core.requireMutations("refresh token rotate");
+    // what the caller presented, as it stood when the call began: a token that was live then and
+    // lost a concurrent rotation is "already rotated"; one rotated before is reuse
+    Optional<Record> seen =
+        s.read(
+            "refresh token rotate",
+            ctx -> ctx.select(t.all).from(t.table).where(t.hash.eq(hash)).fetchOptional());
+    if (seen.isEmpty()) {
+      return new RotationResult.Invalid(RotationResult.Reason.UNKNOWN);
+    }
+    RefreshToken presented = map(seen.get());
+    if (!presented.userId().equals(userId)) {
+      return new RotationResult.Invalid(RotationResult.Reason.WRONG_USER);
+    }
+    if (presented.revokedAt().isPresent()) {
+      return new RotationResult.Invalid(RotationResult.Reason.REVOKED);
+    }
+    if (presented.rotatedAt().isPresent()) {
+      return s.write("refresh token rotate", ctx -> reuse(ctx, token, presented));
+    }
+    if (!s.now().isBefore(presented.expiresAt())) {
+      return new RotationResult.Invalid(RotationResult.Reason.EXPIRED);
+    }
+    return s.write(
+        "refresh token rotate",
+        ctx -> {
+          Instant now = s.now();
+          int won =
+              ctx.update(t.table)
+                  .set(t.rotatedAt, now)
+                  .where(
+                      t.id.eq(presented.id()),
+                      t.rotatedAt.isNull(),
+                      t.revokedAt.isNull(),
+                      t.expiresAt.gt(now))
+                  .execute();
+          if (won == 0) {
+            return new RotationResult.AlreadyRotated();
+          }
+          Duration life = Duration.between(presented.issuedAt(), presented.expiresAt());
+          return new RotationResult.Rotated(
+              insert(
+                  ctx,
+                  userId,
+                  presented.familyId(),
+                  presented.id(),
+                  presented.fingerprint().orElse(null),
+                  now,
+                  life,
+                  presented.familyExpiresAt(),
+                  token));
+        });
+  }
+
+  /** The presented token was rotated before this call: grace-window replay, or reuse. */
+  private RotationResult reuse(DSLContext ctx, String token, RefreshToken presented) {
+    Instant now = s.now();
+    Duration grace = s.core.config.refreshReuseGrace();
+    Instant rotatedAt = presented.rotatedAt().orElseThrow();
+    if (!grace.isZero() && !now.isAfter(rotatedAt.plus(grace))) {
+      Optional<Record> child =
+          ctx.select(t.all)
+              .from(t.table)
+              .where(
+                  t.parentId.eq(presented.id()),
+                  t.rotatedAt.isNull(),
+                  t.revokedAt.isNull(),
+                  t.expiresAt.gt(now),
+                  t.graceSeal.isNotNull())
+              .fetchOptional();
+      if (child.isPresent()) {
+        String secret = unseal(child.get().get(t.graceSeal), token);
+        return new RotationResult.Rotated(new IssuedToken(secret, map(child.get())));
+      }
+    }
+    int revoked =
+        ctx.update(t.table)
+            .set(t.revokedAt, now)
+            .where(t.familyId.eq(presented.familyId()), t.revokedAt.isNull())
+            .execute();
+    return new RotationResult.ReuseDetected(presented.familyId(), revoked);
+  }
+
+  @Override
+  public boolean revoke(String token) {
+    String hash = hash(checkToken(token));
+    return s.write(
+        "refresh token revoke",
+        ctx ->
+            ctx.update(t.table)
+                    .set(t.revokedAt, s.now())
+                    .where(t.hash.eq(hash), t.revokedAt.isNull())
+                    .execute()
+                > 0);
+  }
+
+  @Override
+  public int revokeAllForUser(String userId) {
+    Check.identifier("userId", userId);
+    return s.write(
+        "refresh token revoke all",
+        ctx ->
+            ctx.update(t.table)
+                .set(t.revokedAt, s.now())
+                .where(t.userId.eq(userId), t.revokedAt.isNull())
+                .execute());
+  }
+
+  @Override
+  public int pruneExpired(Instant now, int batchSize) {
+    Check.notNull("now", now);
+    Check.range("batchSize", batchSize, 1, 10_000);
+    s.core.requireMutations("refresh token prune");
+    int total = 0;
+    while (true) {
+      int deleted =
+          s.write(
+              "refresh token prune",
+              ctx ->
+                  ctx.deleteFrom(t.table)
+                      .where(
+                          t.id.in(
+                              ctx.select(t.id)
+                                  .from(t.table)
+                                  .where(t.expiresAt.le(now))
+                                  .limit(batchSize)))
+                      .execute());
+      total += deleted;
+      if (deleted < batchSize) {
+        return total;
+      }
+    }
+  }
+
+  private IssuedToken insert(
+      DSLContext ctx,
+      String userId,
+      String familyId,
+      String parentId,
+      String fingerprint,
+      Instant now,
+      Duration life,
+      Instant familyEnd,
+      String parentSecret) {
+    byte[] raw = new byte[32];
+    RANDOM.nextBytes(raw);
+    String secret = B64.encodeToString(raw);
+    Instant expires = plus(now, life);
+    if (expires.isAfter(familyEnd)) {
+      expires = familyEnd;
+    }
+    String seal =
+        parentSecret != null && !s.core.config.refreshReuseGrace().isZero()
+            ? seal(raw, parentSecret)
+            : null;
+    String id = s.newId();
+    ctx.insertInto(t.table)
+        .set(t.id, id)
+        .set(t.userId, userId)
+        .set(t.familyId, familyId)
+        .set(t.parentId, parentId)
+        .set(t.hash, hash(secret))
+        .set(t.fingerprint, fingerprint)
+        .set(t.issuedAt, now)
+        .set(t.expiresAt, expires)
+        .set(t.familyExpiresAt, familyEnd)
+        .set(t.graceSeal, seal)
+        .execute();
+    RefreshToken record =
+        new RefreshToken(
+            id,
+            userId,
+            familyId,
+            Optional.ofNullable(parentId),
+            Optional.ofNullable(fingerprint),
+            now,
+            expires,
+            familyEnd,
+            Optional.empty(),
+            Optional.empty());
+    return new IssuedToken(secret, record);
+  }
+
+  private RefreshToken map(Record r) {
+    return new RefreshToken(
+        r.get(t.id),
+        r.get(t.userId),
+        r.get(t.familyId),
+        Optional.ofNullable(r.get(t.parentId)),
+        Optional.ofNullable(r.get(t.fingerprint)),
+        r.get(t.issuedAt),
+        r.get(t.expiresAt),
+        r.get(t.familyExpiresAt),
+        Optional.ofNullable(r.get(t.rotatedAt)),
+        Optional.ofNullable(r.get(t.revokedAt)));
+  }
+
+  private static String checkToken(String token) {
+    Check.nonBlank("token", token);
+    if (token.length() > 512) {
+      throw new DbValidationException("token", "must be at most 512 characters: " + token.length());
+    }
+    return token;
+  }
+
+  private static Instant plus(Instant now, Duration d) {
+    try {
+      return now.plus(d);
+    } catch (ArithmeticException | java.time.DateTimeException e) {
+      return Instant.parse("9999-12-31T23:59:59Z");
+    }
+  }
+
+  static String hash(String secret) {
+    return HEX.formatHex(sha256(secret.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static String seal(byte[] child, String parentSecret) {
+    return HEX.formatHex(xor(child, sealKey(parentSecret)));
+  }
+
+  private static String unseal(String sealed, String parentSecret) {
+    return B64.encodeToString(xor(HEX.parseHex(sealed), sealKey(parentSecret)));
+  }
+
+  private static byte[] sealKey(String parentSecret) {
+    return sha256(("polydb grace seal\0" + parentSecret).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static byte[] xor(byte[] a, byte[] key) {
+    byte[] out = new byte[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = (byte) (a[i] ^ key[i % key.length]);
+    }
+    return out;
+  }
+
+  private static byte[] sha256(byte[] input) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(input);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+}

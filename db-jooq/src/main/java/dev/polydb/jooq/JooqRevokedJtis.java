@@ -1,0 +1,86 @@
+package dev.polydb.jooq;
+
+import dev.polydb.api.RevokedJtis;
+import dev.polydb.api.internal.Check;
+import java.time.Instant;
+import java.util.Optional;
+import org.jooq.Record2;
+
+final class JooqRevokedJtis implements RevokedJtis {
+  private final Session s;
+  private final Tables.Jtis t;
+  private final JtiCache cache;
+
+  JooqRevokedJtis(Session session, JtiCache cache) {
+    this.s = session;
+    this.t = session.t.jtis;
+    this.cache = cache;
+  }
+
+  @Override
+  public void revoke(String jti, String userId, Instant expiresAt) {
+    Check.identifier("jti", jti);
+    if (userId != null) {
+      Check.identifier("userId", userId);
+    }
+    Check.notNull("expiresAt", expiresAt);
+    Record2<Instant, String> stored =
+        s.write(
+            "jti revoke",
+            ctx -> {
+              if (userId != null) {
+                Owners.require(ctx, s.t, userId);
+              }
+              ctx.insertInto(t.table)
+                  .set(t.jti, jti)
+                  .set(t.userId, userId)
+                  .set(t.expiresAt, expiresAt)
+                  .set(t.revokedAt, s.now())
+                  .onConflictDoNothing()
+                  .execute();
+              return ctx.select(t.expiresAt, t.userId)
+                  .from(t.table)
+                  .where(t.jti.eq(jti))
+                  .fetchOne();
+            });
+    // inside a caller's transaction the write may still roll back: cache nothing until it commits
+    if (!s.inTransaction()) {
+      cache.revoked(jti, stored.get(t.expiresAt), stored.get(t.userId));
+    }
+  }
+
+  @Override
+  public boolean isRevoked(String jti) {
+    Check.identifier("jti", jti);
+    if (!s.inTransaction()) {
+      Optional<Boolean> cached = cache.lookup(jti);
+      if (cached.isPresent()) {
+        return cached.get();
+      }
+    }
+    Optional<Record2<Instant, String>> row =
+        s.read(
+            "jti check",
+            ctx ->
+                ctx.select(t.expiresAt, t.userId)
+                    .from(t.table)
+                    .where(t.jti.eq(jti))
+                    .fetchOptional());
+    boolean revoked = row.isPresent() && s.now().isBefore(row.get().get(t.expiresAt));
+    if (!s.inTransaction()) {
+      if (revoked) {
+        cache.revoked(jti, row.get().get(t.expiresAt), row.get().get(t.userId));
+      } else {
+        cache.notRevoked(jti);
+      }
+    }
+    return revoked;
+  }
+
+  @Override
+  public int pruneExpired(Instant now) {
+    Check.notNull("now", now);
+    return s.write(
+        "jti prune", ctx -> ctx.deleteFrom(t.table).where(t.expiresAt.le(now)).execute());
+  }
+}

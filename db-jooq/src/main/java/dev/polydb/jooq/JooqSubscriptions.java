@@ -1,0 +1,289 @@
+package dev.polydb.jooq;
+
+import static org.jooq.impl.DSL.inline;
+
+import dev.polydb.api.DbConflictException;
+import dev.polydb.api.Subscription;
+import dev.polydb.api.SubscriptionChange;
+import dev.polydb.api.SubscriptionEvent;
+import dev.polydb.api.SubscriptionStatus;
+import dev.polydb.api.SubscriptionUpdate;
+import dev.polydb.api.SubscriptionUpdate.Outcome;
+import dev.polydb.api.Subscriptions;
+import dev.polydb.api.internal.Check;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+
+final class JooqSubscriptions implements Subscriptions {
+  private static final String EXPIRED_TYPE = "expired";
+  private static final String EXPIRED_PAYLOAD = "{\"reason\":\"period_end\"}";
+
+  private final Session s;
+  private final Tables.Subscriptions t;
+  private final Tables.Events e;
+
+  JooqSubscriptions(Session session) {
+    this.s = session;
+    this.t = session.t.subscriptions;
+    this.e = session.t.events;
+  }
+
+  @Override
+  public SubscriptionUpdate upsertActive(SubscriptionChange change) {
+    Check.notNull("change", change);
+    Json.requireValid("payloadJson", change.payloadJson());
+    return s.write(
+        "subscription upsert",
+        ctx -> {
+          Owners.require(ctx, s.t, change.userId());
+          Optional<Subscription> current = find(ctx, change.provider(), change.externalId());
+          if (current.isPresent() && !current.get().userId().equals(change.userId())) {
+            throw new DbConflictException(
+                "subscription external id belongs to another user: "
+                    + change.provider()
+                    + "/"
+                    + change.externalId());
+          }
+          Instant now = s.now();
+          String eventId = s.newId();
+          // the event goes first: a provider event id seen before stops everything here
+          int logged =
+              ctx.insertInto(e.table)
+                  .set(e.id, eventId)
+                  .set(e.userId, change.userId())
+                  .set(e.provider, change.provider())
+                  .set(e.externalId, change.externalId())
+                  .set(e.type, change.eventType())
+                  .set(e.providerEventId, change.providerEventId())
+                  .set(e.occurredAt, change.occurredAt())
+                  .set(e.payload, change.payloadJson())
+                  .set(e.recordedAt, now)
+                  .onConflictDoNothing()
+                  .execute();
+          if (logged == 0) {
+            SubscriptionEvent stored =
+                ctx.select(e.all)
+                    .from(e.table)
+                    .where(
+                        e.provider.eq(change.provider()),
+                        e.providerEventId.eq(change.providerEventId()))
+                    .fetchOptional()
+                    .map(this::mapEvent)
+                    .orElseThrow();
+            Subscription sub =
+                current.orElseThrow(
+                    () ->
+                        new DbConflictException(
+                            "subscription event id was recorded for a subscription that no longer"
+                                + " exists: "
+                                + change.providerEventId()));
+            return new SubscriptionUpdate(sub, stored, Outcome.DUPLICATE);
+          }
+          SubscriptionEvent event = loadEvent(ctx, eventId);
+          if (current.isPresent()
+              && change.occurredAt().isBefore(lastEventAt(ctx, current.get()))) {
+            return new SubscriptionUpdate(current.get(), event, Outcome.STALE);
+          }
+          String id;
+          if (current.isEmpty()) {
+            id = s.newId();
+            ctx.insertInto(t.table)
+                .set(t.id, id)
+                .set(t.userId, change.userId())
+                .set(t.provider, change.provider())
+                .set(t.externalId, change.externalId())
+                .set(t.plan, change.plan())
+                .set(t.status, change.status().storedName())
+                .set(t.currentPeriodEnd, change.currentPeriodEnd().orElse(null))
+                .set(t.cancelAtPeriodEnd, change.cancelAtPeriodEnd())
+                .set(t.lastEventAt, change.occurredAt())
+                .set(t.createdAt, now)
+                .set(t.updatedAt, now)
+                .execute();
+          } else {
+            id = current.get().id();
+            ctx.update(t.table)
+                .set(t.plan, change.plan())
+                .set(t.status, change.status().storedName())
+                .set(t.currentPeriodEnd, change.currentPeriodEnd().orElse(null))
+                .set(t.cancelAtPeriodEnd, change.cancelAtPeriodEnd())
+                .set(t.lastEventAt, change.occurredAt())
+                .set(t.updatedAt, now)
+                .where(t.id.eq(id))
+                .execute();
+          }
+          Subscription stored = find(ctx, change.provider(), change.externalId()).orElseThrow();
+          return new SubscriptionUpdate(stored, event, Outcome.APPLIED);
+        });
+  }
+
+  @Override
+  public Optional<Subscription> findActive(String userId) {
+    Check.identifier("userId", userId);
+    Instant now = s.now();
+    Instant pastDueCutoff = now.minus(s.core.config.pastDueGrace());
+    Condition current =
+        t.status
+            .in(SubscriptionStatus.ACTIVE.storedName(), SubscriptionStatus.TRIALING.storedName())
+            .and(t.currentPeriodEnd.isNull().or(t.currentPeriodEnd.gt(now)));
+    Condition pastDue =
+        t.status
+            .eq(SubscriptionStatus.PAST_DUE.storedName())
+            .and(t.currentPeriodEnd.gt(pastDueCutoff));
+    return s.read(
+        "subscription find active",
+        ctx ->
+            ctx.select(t.all)
+                .from(t.table)
+                .where(t.userId.eq(userId), current.or(pastDue))
+                .orderBy(t.updatedAt.desc(), t.id.desc())
+                .limit(1)
+                .fetchOptional()
+                .map(this::map));
+  }
+
+  @Override
+  public Optional<Subscription> findLatest(String userId) {
+    Check.identifier("userId", userId);
+    return s.read(
+        "subscription find latest",
+        ctx ->
+            ctx.select(t.all)
+                .from(t.table)
+                .where(t.userId.eq(userId))
+                .orderBy(t.updatedAt.desc(), t.id.desc())
+                .limit(1)
+                .fetchOptional()
+                .map(this::map));
+  }
+
+  @Override
+  public Optional<Subscription> findByExternalId(String provider, String externalId) {
+    Check.identifier("provider", provider);
+    Check.identifier("externalId", externalId);
+    return s.read("subscription find", ctx -> find(ctx, provider, externalId));
+  }
+
+  @Override
+  public List<SubscriptionEvent> listEvents(String provider, String externalId) {
+    Check.identifier("provider", provider);
+    Check.identifier("externalId", externalId);
+    return s.read(
+        "subscription list events",
+        ctx ->
+            ctx.select(e.all)
+                .from(e.table)
+                .where(e.provider.eq(provider), e.externalId.eq(externalId))
+                .orderBy(e.recordedAt, e.id)
+                .fetch(this::mapEvent));
+  }
+
+  @Override
+  public int runExpirySweep(Instant now) {
+    Check.notNull("now", now);
+    Instant pastDueCutoff = now.minus(s.core.config.pastDueGrace());
+    Instant at = s.now();
+    return s.write(
+        "subscription expiry sweep",
+        ctx -> {
+          Condition due =
+              t.status
+                  .ne(inline(SubscriptionStatus.EXPIRED.storedName()))
+                  .and(t.currentPeriodEnd.isNotNull())
+                  .and(
+                      t.status
+                          .ne(inline(SubscriptionStatus.PAST_DUE.storedName()))
+                          .and(t.currentPeriodEnd.le(now))
+                          .or(
+                              t.status
+                                  .eq(inline(SubscriptionStatus.PAST_DUE.storedName()))
+                                  .and(t.currentPeriodEnd.le(pastDueCutoff))));
+          int expired = 0;
+          for (Record r :
+              ctx.select(t.id, t.userId, t.provider, t.externalId)
+                  .from(t.table)
+                  .where(due)
+                  .fetch()) {
+            String id = r.get(t.id);
+            // conditional: a concurrent sweep that got here first leaves nothing to do
+            int moved =
+                ctx.update(t.table)
+                    .set(t.status, SubscriptionStatus.EXPIRED.storedName())
+                    .set(t.updatedAt, at)
+                    .set(t.lastEventAt, now)
+                    .where(t.id.eq(id), t.status.ne(SubscriptionStatus.EXPIRED.storedName()))
+                    .execute();
+            if (moved == 0) {
+              continue;
+            }
+            int logged =
+                ctx.insertInto(e.table)
+                    .set(e.id, s.newId())
+                    .set(e.userId, r.get(t.userId))
+                    .set(e.provider, r.get(t.provider))
+                    .set(e.externalId, r.get(t.externalId))
+                    .set(e.type, EXPIRED_TYPE)
+                    .set(e.providerEventId, "expiry:" + id)
+                    .set(e.occurredAt, now)
+                    .set(e.payload, EXPIRED_PAYLOAD)
+                    .set(e.recordedAt, at)
+                    .onConflictDoNothing()
+                    .execute();
+            expired += logged;
+          }
+          return expired;
+        });
+  }
+
+  private Instant lastEventAt(DSLContext ctx, Subscription sub) {
+    return ctx.select(t.lastEventAt).from(t.table).where(t.id.eq(sub.id())).fetchOne(t.lastEventAt);
+  }
+
+  private Optional<Subscription> find(DSLContext ctx, String provider, String externalId) {
+    return ctx.select(t.all)
+        .from(t.table)
+        .where(t.provider.eq(provider), t.externalId.eq(externalId))
+        .fetchOptional()
+        .map(this::map);
+  }
+
+  private SubscriptionEvent loadEvent(DSLContext ctx, String id) {
+    return ctx.select(e.all)
+        .from(e.table)
+        .where(e.id.eq(id))
+        .fetchOptional()
+        .map(this::mapEvent)
+        .orElseThrow();
+  }
+
+  private Subscription map(Record r) {
+    return new Subscription(
+        r.get(t.id),
+        r.get(t.userId),
+        r.get(t.provider),
+        r.get(t.externalId),
+        r.get(t.plan),
+        SubscriptionStatus.fromStoredName(r.get(t.status)),
+        Optional.ofNullable(r.get(t.currentPeriodEnd)),
+        Boolean.TRUE.equals(r.get(t.cancelAtPeriodEnd)),
+        r.get(t.createdAt),
+        r.get(t.updatedAt));
+  }
+
+  private SubscriptionEvent mapEvent(Record r) {
+    return new SubscriptionEvent(
+        r.get(e.id),
+        Optional.ofNullable(r.get(e.userId)),
+        r.get(e.provider),
+        r.get(e.externalId),
+        r.get(e.type),
+        r.get(e.providerEventId),
+        r.get(e.occurredAt),
+        r.get(e.payload),
+        r.get(e.recordedAt));
+  }
+}

@@ -1,0 +1,220 @@
+package dev.polydb.jooq;
+
+import dev.polydb.api.Chunk;
+import dev.polydb.api.ChunkMatch;
+import dev.polydb.api.DbConflictException;
+import dev.polydb.api.DbValidationException;
+import dev.polydb.api.DistanceMetric;
+import dev.polydb.api.SearchScope;
+import dev.polydb.api.VectorSettings;
+import dev.polydb.api.VectorStore;
+import dev.polydb.api.internal.Check;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+
+final class JooqVectorStore implements VectorStore {
+  private static final int MAX_BATCH = 10_000;
+
+  private final Session s;
+  private final Tables.Chunks c;
+  private final Tables.VectorSettingsTable vs;
+  private final VectorIndex index;
+
+  JooqVectorStore(Session session) {
+    this.s = session;
+    this.c = session.t.chunks;
+    this.vs = session.t.vectorSettings;
+    this.index = session.core.backend.vectorIndex();
+  }
+
+  @Override
+  public VectorSettings settings() {
+    return s.read("vector settings", this::settings);
+  }
+
+  private VectorSettings settings(DSLContext ctx) {
+    Record r =
+        ctx.select(vs.dimension, vs.metric, vs.model).from(vs.table).where(vs.id.eq(1)).fetchOne();
+    if (r == null) {
+      throw new IllegalStateException("vector_settings has no row: the schema is not migrated");
+    }
+    return new VectorSettings(
+        r.get(vs.dimension),
+        DistanceMetric.valueOf(r.get(vs.metric).toUpperCase(Locale.ROOT)),
+        Optional.ofNullable(r.get(vs.model)));
+  }
+
+  @Override
+  public int upsert(List<Chunk> chunks) {
+    Check.notNull("chunks", chunks);
+    if (chunks.size() > MAX_BATCH) {
+      throw new DbValidationException(
+          "chunks", "must hold at most " + MAX_BATCH + " chunks: " + chunks.size());
+    }
+    Set<String> ids = new HashSet<>();
+    Set<String> owners = new LinkedHashSet<>();
+    for (Chunk chunk : chunks) {
+      Check.notNull("chunk", chunk);
+      if (!ids.add(chunk.id())) {
+        throw new DbValidationException("id", "appears twice in one batch: " + chunk.id());
+      }
+      owners.add(chunk.userId());
+    }
+    if (chunks.isEmpty()) {
+      return 0;
+    }
+    try {
+      return s.write(
+          "chunk upsert",
+          ctx -> {
+            VectorSettings settings = claimModel(ctx, chunks.get(0).model());
+            for (Chunk chunk : chunks) {
+              checkEmbedding("embedding", chunk.embedding(), settings);
+              if (!settings.model().orElseThrow().equals(chunk.model())) {
+                throw new DbValidationException(
+                    "model",
+                    "must be the store's embedding model "
+                        + settings.model().orElseThrow()
+                        + ": "
+                        + chunk.model());
+              }
+            }
+            for (String owner : owners) {
+              Owners.require(ctx, s.t, owner);
+            }
+            Map<String, String> held = new HashMap<>();
+            ctx.select(c.id, c.userId)
+                .from(c.table)
+                .where(c.id.in(ids))
+                .forEach(r -> held.put(r.get(c.id), r.get(c.userId)));
+            var now = s.now();
+            for (Chunk chunk : chunks) {
+              String owner = held.get(chunk.id());
+              if (owner != null && !owner.equals(chunk.userId())) {
+                throw new DbConflictException("chunk id belongs to another user: " + chunk.id());
+              }
+              String metadata = Json.write(chunk.metadata());
+              ctx.insertInto(c.table)
+                  .set(c.id, chunk.id())
+                  .set(c.userId, chunk.userId())
+                  .set(c.documentId, chunk.documentId())
+                  .set(c.chunkIndex, chunk.chunkIndex())
+                  .set(c.text, chunk.text())
+                  .set(c.metadata, metadata)
+                  .set(c.embedding, chunk.embedding())
+                  .set(c.model, chunk.model())
+                  .set(c.createdAt, now)
+                  .onConflict(c.id)
+                  .doUpdate()
+                  .set(c.documentId, chunk.documentId())
+                  .set(c.chunkIndex, chunk.chunkIndex())
+                  .set(c.text, chunk.text())
+                  .set(c.metadata, metadata)
+                  .set(c.embedding, chunk.embedding())
+                  .set(c.model, chunk.model())
+                  .execute();
+            }
+            return chunks.size();
+          });
+    } finally {
+      owners.forEach(index::written);
+    }
+  }
+
+  /** The store records one model: the configured one, or else the first one written. */
+  private VectorSettings claimModel(DSLContext ctx, String model) {
+    VectorSettings settings = settings(ctx);
+    if (settings.model().isEmpty()) {
+      ctx.update(vs.table).set(vs.model, model).where(vs.id.eq(1), vs.model.isNull()).execute();
+      settings = settings(ctx);
+    }
+    return settings;
+  }
+
+  @Override
+  public int deleteByDocument(String userId, String documentId) {
+    Check.identifier("userId", userId);
+    Check.identifier("documentId", documentId);
+    try {
+      return s.write(
+          "chunk delete",
+          ctx ->
+              ctx.deleteFrom(c.table)
+                  .where(c.userId.eq(userId), c.documentId.eq(documentId))
+                  .execute());
+    } finally {
+      index.written(userId);
+    }
+  }
+
+  @Override
+  public int deleteByUser(String userId) {
+    Check.identifier("userId", userId);
+    try {
+      return s.write(
+          "chunk delete", ctx -> ctx.deleteFrom(c.table).where(c.userId.eq(userId)).execute());
+    } finally {
+      index.written(userId);
+    }
+  }
+
+  @Override
+  public List<ChunkMatch> search(float[] query, int k, SearchScope scope) {
+    Check.notNull("query", query);
+    Check.range("k", k, 1, 1000);
+    Check.notNull("scope", scope);
+    return s.read(
+        "chunk search",
+        ctx -> {
+          VectorSettings settings = settings(ctx);
+          checkEmbedding("query", query, settings);
+          List<VectorIndex.Hit> hits =
+              index.search(ctx, query, k, scope, settings, s.inTransaction());
+          if (hits.isEmpty()) {
+            return List.of();
+          }
+          Map<String, Chunk> byId = new HashMap<>();
+          ctx.select(c.all)
+              .from(c.table)
+              .where(c.id.in(hits.stream().map(VectorIndex.Hit::id).toList()))
+              .forEach(r -> byId.put(r.get(c.id), map(r)));
+          return hits.stream()
+              .filter(h -> byId.containsKey(h.id()))
+              .map(h -> new ChunkMatch(byId.get(h.id()), h.distance()))
+              .toList();
+        });
+  }
+
+  private static void checkEmbedding(String field, float[] v, VectorSettings settings) {
+    Check.vector(field, v, settings.dimension());
+    if (settings.metric() == DistanceMetric.COSINE) {
+      for (float x : v) {
+        if (x != 0f) {
+          return;
+        }
+      }
+      throw new DbValidationException(field, "must not be the zero vector under cosine distance");
+    }
+  }
+
+  private Chunk map(Record r) {
+    return new Chunk(
+        r.get(c.id),
+        r.get(c.userId),
+        r.get(c.documentId),
+        r.get(c.chunkIndex),
+        r.get(c.text),
+        Json.read(r.get(c.metadata)),
+        r.get(c.embedding),
+        r.get(c.model),
+        Optional.of(r.get(c.createdAt)));
+  }
+}

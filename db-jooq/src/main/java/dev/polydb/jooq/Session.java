@@ -1,0 +1,68 @@
+package dev.polydb.jooq;
+
+import java.time.Instant;
+import java.util.function.Function;
+import org.jooq.DSLContext;
+
+/**
+ * Where an area's calls run: on pooled connections (each write in its own transaction), or bound to
+ * the caller's transaction inside {@code inTransaction}.
+ */
+final class Session {
+  final Core core;
+  final Tables t;
+  private final DSLContext tx;
+
+  private Session(Core core, DSLContext tx) {
+    this.core = core;
+    this.t = core.tables;
+    this.tx = tx;
+  }
+
+  static Session pooled(Core core) {
+    return new Session(core, null);
+  }
+
+  Session bind(DSLContext transaction) {
+    return new Session(core, transaction);
+  }
+
+  boolean inTransaction() {
+    return tx != null;
+  }
+
+  Instant now() {
+    return core.now();
+  }
+
+  String newId() {
+    return core.ids.next();
+  }
+
+  /** Runs reads: in the caller's transaction if there is one, else with autocommit. */
+  <T> T read(String operation, Function<DSLContext, T> work) {
+    core.ensureOpen();
+    try {
+      return work.apply(tx != null ? tx : core.dsl);
+    } catch (RuntimeException e) {
+      throw core.translate(e, operation);
+    }
+  }
+
+  /**
+   * Runs a write atomically: in the caller's transaction if there is one, else in a new one. With
+   * mutations disabled it refuses before any statement.
+   */
+  <T> T write(String operation, Function<DSLContext, T> work) {
+    core.ensureOpen();
+    core.requireMutations(operation);
+    if (tx != null) {
+      try {
+        return work.apply(tx);
+      } catch (RuntimeException e) {
+        throw core.translate(e, operation);
+      }
+    }
+    return core.transaction(operation, work);
+  }
+}

@@ -1,0 +1,122 @@
+package dev.polydb.jooq;
+
+import dev.polydb.api.DbException;
+import dev.polydb.api.PoolStats;
+import dev.polydb.migrations.Migrations;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.DataType;
+import org.jooq.SQLDialect;
+
+/**
+ * What a SQL backend tells the shared jOOQ implementation: its dialect, how it stores the types
+ * that differ between databases, how its errors map onto the api's exceptions, and how it searches
+ * vectors. Implemented by the backend modules; not for applications.
+ */
+public interface SqlBackend extends AutoCloseable {
+
+  /**
+   * The backend's name, e.g. {@code sqlite}.
+   *
+   * @return the name
+   */
+  String name();
+
+  /**
+   * The jOOQ dialect.
+   *
+   * @return the dialect
+   */
+  SQLDialect dialect();
+
+  /**
+   * The pooled data source the provider runs on.
+   *
+   * @return the data source
+   */
+  DataSource dataSource();
+
+  /**
+   * Which folder of migrations applies.
+   *
+   * @return the dialect
+   */
+  Migrations.Dialect migrationDialect();
+
+  /**
+   * Runs a migration so that concurrent migrations of one database apply each version once. Flyway
+   * locks on Postgres; SQLite backends lock here.
+   *
+   * @param migration the migration
+   * @param <T> its result
+   * @return its result
+   */
+  default <T> T migrationLock(Supplier<T> migration) {
+    return migration.get();
+  }
+
+  /**
+   * How a timestamp column is stored.
+   *
+   * @return a data type read and bound as {@link Instant}
+   */
+  DataType<Instant> timestampType();
+
+  /**
+   * How a JSON text column is stored; it must return the text byte for byte.
+   *
+   * @return a data type read and bound as {@link String}
+   */
+  DataType<String> jsonType();
+
+  /**
+   * The vector side of the backend.
+   *
+   * @return the vector index
+   */
+  VectorIndex vectorIndex();
+
+  /**
+   * Runs a write transaction. Backends with a single writer (SQLite) take their writer lock here so
+   * that in-process writers queue instead of spinning on a busy database.
+   *
+   * @param transaction the transaction to run
+   * @param <T> its result
+   * @return its result
+   */
+  default <T> T lockedWrite(Supplier<T> transaction) {
+    return transaction.get();
+  }
+
+  /**
+   * Locks a user's row until the transaction ends, so that per-user totals (the journal quota) are
+   * checked atomically. Backends whose write transactions are already serialized do nothing.
+   *
+   * @param tx the transaction
+   * @param userId the user
+   */
+  void lockUser(DSLContext tx, String userId);
+
+  /**
+   * Maps a database error onto the api's exceptions.
+   *
+   * @param error the error
+   * @param operation what was being done, for the message
+   * @return the exception to throw, or {@code null} to fall back to the generic mapping
+   */
+  DbException translate(SQLException error, String operation);
+
+  /**
+   * The pool's figures.
+   *
+   * @return the figures
+   */
+  PoolStats poolStats();
+
+  /** Releases the pool and every file handle. */
+  @Override
+  void close();
+}

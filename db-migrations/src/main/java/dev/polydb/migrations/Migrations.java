@@ -1,0 +1,177 @@
+package dev.polydb.migrations;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.output.MigrateResult;
+
+/**
+ * Runs the library's Flyway migrations for one dialect on a data source: one folder of versioned
+ * SQL per dialect under {@code db/migration/<dialect>}, history in {@code schema_migrations}.
+ *
+ * <p>Flyway serializes concurrent migrations on Postgres with an advisory lock. SQLite has none, so
+ * the SQLite provider serializes {@link #migrate()} itself (a lock file beside the database).
+ */
+public final class Migrations {
+
+  /** The history table's name. */
+  public static final String HISTORY_TABLE = "schema_migrations";
+
+  /** The SQL dialects there are migrations for. */
+  public enum Dialect {
+    /** SQLite 3.37 or newer (STRICT tables). */
+    SQLITE,
+    /** PostgreSQL 15 or newer with pgvector. */
+    POSTGRES;
+
+    /**
+     * The classpath folder of this dialect's migrations.
+     *
+     * @return e.g. {@code classpath:db/migration/sqlite}
+     */
+    public String location() {
+      return "classpath:db/migration/" + name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * The values a schema is created with.
+   *
+   * @param vectorDimension the embedding dimension, 1 to 16,000
+   * @param vectorMetric {@code cosine}, {@code l2} or {@code inner_product}
+   * @param embeddingModel the embedding model, or empty to let the first chunk decide
+   */
+  public record Settings(
+      int vectorDimension, String vectorMetric, Optional<String> embeddingModel) {
+    /**
+     * Validates the settings; they are written into SQL, so nothing else gets through.
+     *
+     * @throws IllegalArgumentException when a value is out of range
+     */
+    public Settings {
+      if (vectorDimension < 1 || vectorDimension > 16_000) {
+        throw new IllegalArgumentException(
+            "vector dimension must be between 1 and 16000: " + vectorDimension);
+      }
+      if (!Arrays.asList("cosine", "l2", "inner_product").contains(vectorMetric)) {
+        throw new IllegalArgumentException(
+            "vector metric must be cosine, l2 or inner_product: " + vectorMetric);
+      }
+      Objects.requireNonNull(embeddingModel, "embeddingModel");
+      embeddingModel.ifPresent(
+          m -> {
+            if (m.isBlank() || m.length() > 255 || m.indexOf('\0') >= 0) {
+              throw new IllegalArgumentException("embedding model must be 1 to 255 characters");
+            }
+          });
+    }
+
+    Map<String, String> placeholders() {
+      return Map.of(
+          "vector_dimension",
+          Integer.toString(vectorDimension),
+          "vector_metric",
+          vectorMetric,
+          "embedding_model",
+          embeddingModel.map(m -> "'" + m.replace("'", "''") + "'").orElse("NULL"));
+    }
+  }
+
+  /**
+   * What {@link #migrate()} did.
+   *
+   * @param applied how many migrations it applied
+   * @param version the schema version afterwards
+   */
+  public record Result(int applied, String version) {}
+
+  private final Flyway flyway;
+
+  private Migrations(Flyway flyway) {
+    this.flyway = flyway;
+  }
+
+  /**
+   * Prepares migrations for a database.
+   *
+   * @param dataSource the database
+   * @param dialect its dialect
+   * @param settings the values a new schema is created with
+   * @return the migrations
+   */
+  public static Migrations of(DataSource dataSource, Dialect dialect, Settings settings) {
+    Flyway flyway =
+        Flyway.configure(Migrations.class.getClassLoader())
+            .dataSource(dataSource)
+            .locations(dialect.location())
+            .table(HISTORY_TABLE)
+            .placeholders(settings.placeholders())
+            .validateMigrationNaming(true)
+            .cleanDisabled(true)
+            .load();
+    return new Migrations(flyway);
+  }
+
+  /**
+   * Applies every pending migration.
+   *
+   * @return how many were applied and the version reached
+   * @throws FlywayException when a migration fails or the history does not match the scripts
+   */
+  public Result migrate() {
+    MigrateResult result = flyway.migrate();
+    return new Result(result.migrationsExecuted, currentVersion().orElse("0"));
+  }
+
+  /**
+   * Checks that the applied migrations match the scripts on the class path.
+   *
+   * @throws FlywayException naming the mismatch
+   */
+  public void validate() {
+    flyway.validate();
+  }
+
+  /**
+   * The applied schema version.
+   *
+   * @return the version, empty on an unmigrated database
+   */
+  public Optional<String> currentVersion() {
+    MigrationInfo current = flyway.info().current();
+    return current == null || current.getVersion() == null
+        ? Optional.empty()
+        : Optional.of(current.getVersion().getVersion());
+  }
+
+  /**
+   * The newest version among the scripts on the class path.
+   *
+   * @return the version this library needs
+   */
+  public String latestVersion() {
+    MigrationVersion latest = MigrationVersion.EMPTY;
+    for (MigrationInfo info : flyway.info().all()) {
+      if (info.getVersion() != null && info.getVersion().isNewerThan(latest.getVersion())) {
+        latest = info.getVersion();
+      }
+    }
+    return latest.getVersion() == null ? "0" : latest.getVersion();
+  }
+
+  /**
+   * Whether migrations are pending.
+   *
+   * @return {@code true} when the database is behind the scripts
+   */
+  public boolean isBehind() {
+    return flyway.info().pending().length > 0;
+  }
+}

@@ -1,0 +1,233 @@
+package dev.polydb.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.polydb.api.DbProvider;
+import dev.polydb.api.IssuedToken;
+import dev.polydb.api.RefreshTokens;
+import dev.polydb.api.RotationResult;
+import dev.polydb.api.RotationResult.AlreadyRotated;
+import dev.polydb.api.RotationResult.Invalid;
+import dev.polydb.api.RotationResult.Reason;
+import dev.polydb.api.RotationResult.ReuseDetected;
+import dev.polydb.api.RotationResult.Rotated;
+import dev.polydb.api.Subscription;
+import dev.polydb.api.SubscriptionChange;
+import dev.polydb.api.SubscriptionEvent;
+import dev.polydb.api.SubscriptionStatus;
+import dev.polydb.api.User;
+import dev.polydb.api.UserProfile;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The races run on every build: concurrent rotation, first sign-in and expiry sweeps. */
+public abstract class RacesContract {
+
+  private static final int THREADS = 8;
+  private static final int ROTATION_TRIALS = 1_000;
+  private static final int SIGN_IN_ROUNDS = 20;
+  private static final int SWEEP_ROUNDS = 3;
+  private static final int SUBSCRIPTIONS_PER_SWEEP = 50;
+
+  /** Generous: the suite runs on small CI machines next to other builds. */
+  private static final long WAIT_SECONDS = 60;
+
+  private ExecutorService pool;
+
+  /**
+   * The fixture of the running test.
+   *
+   * @return the fixture
+   */
+  protected abstract ContractFixture fixture();
+
+  @BeforeEach
+  void startPool() {
+    AtomicInteger n = new AtomicInteger();
+    pool =
+        Executors.newFixedThreadPool(
+            THREADS,
+            r -> {
+              Thread t = new Thread(r, "polydb-race-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  @AfterEach
+  void stopPool() throws InterruptedException {
+    pool.shutdownNow();
+    if (!pool.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS)) {
+      fail("race threads still running %d s after the test ended", WAIT_SECONDS);
+    }
+  }
+
+  @Test
+  void concurrentRotationsOfOneTokenHaveExactlyOneWinner() throws InterruptedException {
+    DbProvider db = fixture().db();
+    RefreshTokens tokens = db.refreshTokens();
+    String userId = db.users().create("google", "rotator", UserProfile.EMPTY).id();
+
+    for (int trial = 0; trial < ROTATION_TRIALS; trial++) {
+      IssuedToken original = tokens.issue(userId);
+      List<Callable<RotationResult>> calls = new ArrayList<>();
+      for (int i = 0; i < THREADS; i++) {
+        calls.add(() -> tokens.rotate(original.token(), userId));
+      }
+
+      List<RotationResult> results = runTogether(calls);
+
+      String context = "trial " + trial + ": " + results;
+      List<IssuedToken> winners =
+          results.stream()
+              .filter(Rotated.class::isInstance)
+              .map(r -> ((Rotated) r).next())
+              .collect(Collectors.toList());
+      assertThat(winners).as(context).hasSize(1);
+      boolean reuse = results.stream().anyMatch(ReuseDetected.class::isInstance);
+      for (RotationResult r : results) {
+        boolean expected =
+            r instanceof Rotated
+                || r instanceof AlreadyRotated
+                || r instanceof ReuseDetected
+                // Once a reuse detection revoked the family, a later reader finds the token
+                // revoked, which the contract checks before "already rotated".
+                || (reuse && r.equals(new Invalid(Reason.REVOKED)));
+        assertThat(expected).as("unexpected result %s in %s", r, context).isTrue();
+      }
+      IssuedToken winner = winners.get(0);
+      assertThat(winner.record().parentId()).as(context).contains(original.record().id());
+      assertThat(tokens.findValid(original.token())).as(context).isEmpty();
+      if (reuse) {
+        assertThat(tokens.findValid(winner.token()))
+            .as("reuse detection revokes the winner's token too; %s", context)
+            .isEmpty();
+      } else {
+        assertThat(tokens.findValid(winner.token())).as(context).isPresent();
+      }
+    }
+  }
+
+  @Test
+  void concurrentFirstSignInsCreateOneUser() throws InterruptedException {
+    DbProvider db = fixture().db();
+
+    for (int round = 0; round < SIGN_IN_ROUNDS; round++) {
+      String subject = "first-sign-in-" + round;
+      List<Callable<User>> calls = new ArrayList<>();
+      for (int i = 0; i < THREADS; i++) {
+        UserProfile profile = UserProfile.of(null, "caller " + i, null);
+        calls.add(() -> db.users().upsert("google", subject, profile));
+      }
+
+      List<User> users = runTogether(calls);
+
+      String context = "round " + round + ": " + users;
+      String id = users.get(0).id();
+      assertThat(users).as(context).extracting(User::id).containsOnly(id);
+      assertThat(users).as(context).extracting(User::providerSubject).containsOnly(subject);
+      assertThat(db.users().findByProvider("google", subject))
+          .as(context)
+          .hasValueSatisfying(u -> assertThat(u.id()).isEqualTo(id));
+    }
+  }
+
+  @Test
+  void concurrentExpirySweepsExpireEachSubscriptionOnce() throws InterruptedException {
+    DbProvider db = fixture().db();
+    TestClock clock = fixture().clock();
+
+    for (int round = 0; round < SWEEP_ROUNDS; round++) {
+      List<String> externalIds = new ArrayList<>();
+      for (int i = 0; i < SUBSCRIPTIONS_PER_SWEEP; i++) {
+        String tag = round + "_" + i;
+        String userId = db.users().create("google", "sweep-" + tag, UserProfile.EMPTY).id();
+        Subscription sub =
+            db.subscriptions()
+                .upsertActive(
+                    SubscriptionChange.builder()
+                        .userId(userId)
+                        .provider("stripe")
+                        .externalId("sub_" + tag)
+                        .plan("pro")
+                        .status(SubscriptionStatus.ACTIVE)
+                        .currentPeriodEnd(clock.instant().plus(Duration.ofDays(1)))
+                        .eventType("created")
+                        .providerEventId("evt_" + tag)
+                        .occurredAt(clock.instant())
+                        .build())
+                .subscription();
+        externalIds.add(sub.externalId());
+      }
+      Instant now = clock.advance(Duration.ofDays(2));
+      List<Callable<Integer>> sweeps = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        sweeps.add(() -> db.subscriptions().runExpirySweep(now));
+      }
+
+      List<Integer> counts = runTogether(sweeps);
+
+      String context = "round " + round + ": sweeps returned " + counts;
+      assertThat(counts.get(0) + counts.get(1)).as(context).isEqualTo(SUBSCRIPTIONS_PER_SWEEP);
+      for (String externalId : externalIds) {
+        assertThat(db.subscriptions().findByExternalId("stripe", externalId))
+            .as(context)
+            .hasValueSatisfying(s -> assertThat(s.status()).isEqualTo(SubscriptionStatus.EXPIRED));
+        List<SubscriptionEvent> events = db.subscriptions().listEvents("stripe", externalId);
+        assertThat(events)
+            .as("%s; events of %s", context, externalId)
+            .filteredOn(e -> e.type().equals("expired"))
+            .hasSize(1);
+      }
+      assertThat(db.subscriptions().runExpirySweep(now)).as(context).isZero();
+    }
+  }
+
+  /**
+   * Runs the calls on the pool, releasing them at once, and returns their results in order. Fails
+   * the test when a call throws or when they do not all finish in time.
+   */
+  private <T> List<T> runTogether(List<Callable<T>> calls) throws InterruptedException {
+    CyclicBarrier start = new CyclicBarrier(calls.size());
+    List<Future<T>> futures = new ArrayList<>();
+    for (Callable<T> call : calls) {
+      futures.add(
+          pool.submit(
+              () -> {
+                start.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                return call.call();
+              }));
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    List<T> results = new ArrayList<>();
+    for (Future<T> f : futures) {
+      try {
+        results.add(f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+      } catch (ExecutionException e) {
+        futures.forEach(other -> other.cancel(true));
+        throw new AssertionError("a concurrent call failed: " + e.getCause(), e.getCause());
+      } catch (TimeoutException e) {
+        futures.forEach(other -> other.cancel(true));
+        throw new AssertionError(
+            calls.size() + " concurrent calls did not finish within " + WAIT_SECONDS + " s", e);
+      }
+    }
+    return results;
+  }
+}
