@@ -212,8 +212,7 @@ final class SqliteBackend implements SqlBackend {
   @Override
   public DbException translate(SQLException error, String operation) {
     // the extended code tells a unique key from a foreign key; getErrorCode() has the primary only
-    int code =
-        error instanceof SQLiteException e ? e.getResultCode().code : error.getErrorCode();
+    int code = error instanceof SQLiteException e ? e.getResultCode().code : error.getErrorCode();
     int primary = code & 0xFF;
     String message = operation + " failed: " + error.getMessage();
     return switch (code) {
