@@ -55,7 +55,7 @@ final class JooqUsers implements Users {
         ctx -> {
           var now = s.now();
           // one statement: concurrent first sign-ins of one identity meet in the unique key
-          Record r =
+          var insert =
               ctx.insertInto(u.table)
                   .set(u.id, s.newId())
                   .set(u.provider, provider)
@@ -72,10 +72,8 @@ final class JooqUsers implements Users {
                   .set(u.displayName, coalesce(excluded(u.displayName), u.displayName))
                   .set(u.avatarUrl, coalesce(excluded(u.avatarUrl), u.avatarUrl))
                   .set(u.updatedAt, now)
-                  .set(u.lastLoginAt, now)
-                  .returning(u.id)
-                  .fetchOne();
-          return load(ctx, r.get(u.id));
+                  .set(u.lastLoginAt, now);
+          return load(ctx, Returning.one(ctx, insert, u.id));
         });
   }
 

@@ -102,6 +102,50 @@ class SqliteProviderTest {
     assertThat(openHandlesTo(file)).isZero();
   }
 
+  @Test
+  void aDatabaseBusyPastTheTimeoutIsATransientErrorWithItsCause() throws SQLException {
+    Path file = dir.resolve("busy.db");
+    try (DbProvider db =
+            DbProviders.open(
+                DbConfig.builder()
+                    .url("sqlite:" + file)
+                    .statementTimeout(java.time.Duration.ofMillis(200))
+                    .build());
+        Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = other.createStatement()) {
+      st.execute("BEGIN IMMEDIATE"); // another process holds the write lock
+      assertThatThrownBy(() -> db.users().upsert("google", "sub-1", UserProfile.EMPTY))
+          .isInstanceOf(dev.polydb.api.DbTransientException.class)
+          .hasMessageContaining("user upsert failed")
+          .hasCauseInstanceOf(SQLException.class);
+      st.execute("ROLLBACK");
+      assertThat(db.users().upsert("google", "sub-1", UserProfile.EMPTY).id()).isNotBlank();
+    }
+  }
+
+  @Test
+  void refreshTokensAreStoredAsTheirSha256Only() throws Exception {
+    Path file = dir.resolve("tokens.db");
+    String token;
+    try (DbProvider db = DbProviders.open("sqlite:" + file)) {
+      String user = db.users().upsert("google", "sub-1", UserProfile.EMPTY).id();
+      token = db.refreshTokens().issue(user).token();
+    }
+    String sha256 =
+        java.util.HexFormat.of()
+            .formatHex(
+                java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement()) {
+      assertThat(single(st, "SELECT token_hash FROM refresh_tokens")).isEqualTo(sha256);
+      assertThat(single(st, "PRAGMA wal_checkpoint(TRUNCATE)")).isEqualTo("0");
+    }
+    String everything =
+        new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertThat(everything).contains(sha256).doesNotContain(token);
+  }
+
   private static long openHandlesTo(Path file) throws IOException {
     Path fds = Path.of("/proc/self/fd");
     org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(fds), "needs Linux /proc");

@@ -141,6 +141,19 @@ public abstract class UsersContract {
   }
 
   @Test
+  void upsertOfAnExistingIdentityReturnsItsOwnIdAfterOtherInserts() {
+    // a sign-in that updates must answer with the signed-in user, not with the row the
+    // connection inserted last (what a last-insert-id emulation of RETURNING would give)
+    User ada = users().upsert("google", "ada", UserProfile.EMPTY);
+    for (int i = 0; i < 8; i++) {
+      User other = users().upsert("google", "other-" + i, UserProfile.EMPTY);
+      assertThat(users().upsert("google", "ada", UserProfile.EMPTY).id()).isEqualTo(ada.id());
+      assertThat(users().upsert("google", "other-" + i, UserProfile.EMPTY).id())
+          .isEqualTo(other.id());
+    }
+  }
+
+  @Test
   void upsertOfCreatedUserSetsLastLoginAndKeepsId() {
     User created = users().create("google", "sub-1", UserProfile.of(null, "Ada", null));
     Instant later = fixture().clock().advance(Duration.ofDays(2));
