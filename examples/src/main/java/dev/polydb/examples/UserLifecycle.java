@@ -135,37 +135,13 @@ public final class UserLifecycle {
     db.journal().update(user.id(), second2.id(), "Second entry, edited");
     out.accept("journal after edit: " + db.journal().totalBytes(user.id()) + " bytes in all");
 
-    String model = "example-embedder";
     db.vectors()
         .upsert(
             List.of(
-                Chunk.of(
-                    subject + "-c0",
-                    user.id(),
-                    "guide",
-                    0,
-                    "How to brew coffee",
-                    Map.of("lang", "en"),
-                    new float[] {0.9f, 0.1f, 0.0f},
-                    model),
-                Chunk.of(
-                    subject + "-c1",
-                    user.id(),
-                    "guide",
-                    1,
-                    "How to brew tea",
-                    Map.of("lang", "en"),
-                    new float[] {0.1f, 0.9f, 0.0f},
-                    model),
-                Chunk.of(
-                    subject + "-c2",
-                    user.id(),
-                    "notes",
-                    0,
-                    "Kaffee kochen",
-                    Map.of("lang", "de"),
-                    new float[] {0.8f, 0.2f, 0.1f},
-                    model)));
+                chunk(
+                    subject + "-c0", user, "guide", 0, "How to brew coffee", "en", 0.9f, 0.1f, 0f),
+                chunk(subject + "-c1", user, "guide", 1, "How to brew tea", "en", 0.1f, 0.9f, 0f),
+                chunk(subject + "-c2", user, "notes", 0, "Kaffee kochen", "de", 0.8f, 0.2f, 0.1f)));
     List<ChunkMatch> hits =
         db.vectors().search(new float[] {1f, 0f, 0f}, 2, SearchScope.user(user.id()));
     out.accept(
@@ -197,5 +173,11 @@ public final class UserLifecycle {
             + db.vectors().search(new float[] {1f, 0f, 0f}, 2, SearchScope.user(user.id())).size()
             + ", subscription events kept "
             + db.subscriptions().listEvents("stripe", "sub_" + subject).size());
+  }
+
+  private static Chunk chunk(
+      String id, User owner, String document, int index, String text, String lang, float... e) {
+    return Chunk.of(
+        id, owner.id(), document, index, text, Map.of("lang", lang), e, "example-embedder");
   }
 }
