@@ -54,7 +54,6 @@ public final class DatabaseUrl {
           "user",
           "password");
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\]");
-  private static final Pattern USERINFO_PASSWORD = Pattern.compile("(//[^/@:?#]*:)[^@/?#]*@");
   private static final Pattern PASSWORD_PARAM =
       Pattern.compile("(?i)((?:^|[?&;])(?:password|sslpassword)=)[^&;]*");
 
@@ -168,7 +167,22 @@ public final class DatabaseUrl {
     if (url == null) {
       return "";
     }
-    String masked = USERINFO_PASSWORD.matcher(url).replaceAll("$1***@");
+    String masked = url;
+    // everything between "scheme://user:" and the last '@' is the password, even when it holds
+    // characters that should have been percent-encoded ('/', '?', '#', '@')
+    int authority = url.indexOf("://");
+    int at = url.lastIndexOf('@');
+    if (authority >= 0 && at > authority) {
+      String info = url.substring(authority + 3, at);
+      int colon = info.indexOf(':');
+      if (colon >= 0) {
+        masked =
+            url.substring(0, authority + 3)
+                + info.substring(0, colon + 1)
+                + "***"
+                + url.substring(at);
+      }
+    }
     return PASSWORD_PARAM.matcher(masked).replaceAll("$1***");
   }
 

@@ -79,7 +79,8 @@ public interface RefreshTokens {
   int revokeAllForUser(String userId);
 
   /**
-   * Deletes tokens that expired before {@code now}, {@code batchSize} rows per transaction.
+   * Deletes tokens whose expiry is at or before {@code now}, {@code batchSize} rows per
+   * transaction.
    *
    * @param now the cut-off
    * @param batchSize rows per delete, 1 to 10,000

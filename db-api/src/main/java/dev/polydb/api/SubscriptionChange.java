@@ -2,6 +2,7 @@ package dev.polydb.api;
 
 import dev.polydb.api.internal.Check;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 /**
@@ -37,7 +38,8 @@ public record SubscriptionChange(
   public static final int MAX_PAYLOAD_BYTES = 1 << 20;
 
   /**
-   * Validates the record.
+   * Validates the record and truncates its instants to milliseconds, the precision every backend
+   * stores.
    *
    * @throws DbValidationException naming the first invalid field
    */
@@ -52,6 +54,8 @@ public record SubscriptionChange(
     Check.identifier("providerEventId", providerEventId);
     Check.notNull("occurredAt", occurredAt);
     Check.utf8("payloadJson", payloadJson, MAX_PAYLOAD_BYTES);
+    currentPeriodEnd = currentPeriodEnd.map(t -> t.truncatedTo(ChronoUnit.MILLIS));
+    occurredAt = occurredAt.truncatedTo(ChronoUnit.MILLIS);
   }
 
   /**

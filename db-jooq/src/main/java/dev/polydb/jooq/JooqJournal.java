@@ -38,6 +38,7 @@ final class JooqJournal implements Journal {
         "journal insert",
         ctx -> {
           Owners.require(ctx, s.t, userId);
+          lockForQuota(ctx, userId);
           checkQuota(ctx, userId, bytes, 0);
           Instant now = s.now();
           String id = s.newId();
@@ -61,6 +62,7 @@ final class JooqJournal implements Journal {
     return s.write(
         "journal update",
         ctx -> {
+          lockForQuota(ctx, userId);
           Optional<JournalEntry> current = find(ctx, userId, entryId);
           if (current.isEmpty()) {
             return Optional.<JournalEntry>empty();
@@ -158,7 +160,6 @@ final class JooqJournal implements Journal {
     if (quota.isEmpty()) {
       return;
     }
-    s.core.backend.lockUser(ctx, userId);
     long after = total(ctx, userId) - replacing + adding;
     if (after > quota.getAsLong()) {
       throw new DbQuotaExceededException(
@@ -168,6 +169,13 @@ final class JooqJournal implements Journal {
               + after
               + " bytes would pass the quota of "
               + quota.getAsLong());
+    }
+  }
+
+  /** With a quota, per-user totals must not change between the check and the write. */
+  private void lockForQuota(DSLContext ctx, String userId) {
+    if (s.core.config.journalQuotaBytes().isPresent()) {
+      s.core.backend.lockUser(ctx, userId);
     }
   }
 

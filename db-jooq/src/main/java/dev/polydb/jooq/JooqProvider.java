@@ -184,15 +184,19 @@ public final class JooqProvider implements DbProvider {
     PoolStats pool = core.backend.poolStats();
     long start = System.nanoTime();
     try {
-      core.ensureOpen();
+      // on the session's connection: inside inTransaction that is the transaction's own
       Optional<String> version =
-          core.dsl
-              .select(core.tables.historyVersion)
-              .from(core.tables.history)
-              .where(core.tables.historySuccess.isTrue(), core.tables.historyVersion.isNotNull())
-              .orderBy(core.tables.historyRank.desc())
-              .limit(1)
-              .fetchOptional(core.tables.historyVersion);
+          session.read(
+              "health check",
+              ctx ->
+                  ctx.select(core.tables.historyVersion)
+                      .from(core.tables.history)
+                      .where(
+                          core.tables.historySuccess.isTrue(),
+                          core.tables.historyVersion.isNotNull())
+                      .orderBy(core.tables.historyRank.desc())
+                      .limit(1)
+                      .fetchOptional(core.tables.historyVersion));
       Duration latency = Duration.ofNanos(System.nanoTime() - start);
       return new Health(
           core.backend.name(),

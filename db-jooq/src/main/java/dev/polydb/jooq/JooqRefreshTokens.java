@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -188,7 +189,7 @@ final class JooqRefreshTokens implements RefreshTokens {
 
   @Override
   public int pruneExpired(Instant now, int batchSize) {
-    Check.notNull("now", now);
+    Instant cutoff = Check.notNull("now", now).truncatedTo(ChronoUnit.MILLIS);
     Check.range("batchSize", batchSize, 1, 10_000);
     s.core.requireMutations("refresh token prune");
     int total = 0;
@@ -202,7 +203,7 @@ final class JooqRefreshTokens implements RefreshTokens {
                           t.id.in(
                               ctx.select(t.id)
                                   .from(t.table)
-                                  .where(t.expiresAt.le(now))
+                                  .where(t.expiresAt.le(cutoff))
                                   .limit(batchSize)))
                       .execute());
       total += deleted;

@@ -3,6 +3,7 @@ package dev.polydb.jooq;
 import dev.polydb.api.RevokedJtis;
 import dev.polydb.api.internal.Check;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import org.jooq.Record2;
 
@@ -23,7 +24,9 @@ final class JooqRevokedJtis implements RevokedJtis {
     if (userId != null) {
       Check.identifier("userId", userId);
     }
-    Check.notNull("expiresAt", expiresAt);
+    Instant expires = Check.notNull("expiresAt", expiresAt).truncatedTo(ChronoUnit.MILLIS);
+    // even inside a transaction that may roll back: dropping a cached "no" is always safe
+    cache.revoking(jti);
     Record2<Instant, String> stored =
         s.write(
             "jti revoke",
@@ -34,7 +37,7 @@ final class JooqRevokedJtis implements RevokedJtis {
               ctx.insertInto(t.table)
                   .set(t.jti, jti)
                   .set(t.userId, userId)
-                  .set(t.expiresAt, expiresAt)
+                  .set(t.expiresAt, expires)
                   .set(t.revokedAt, s.now())
                   .onConflictDoNothing()
                   .execute();
@@ -58,6 +61,7 @@ final class JooqRevokedJtis implements RevokedJtis {
         return cached.get();
       }
     }
+    long generation = cache.generation();
     Optional<Record2<Instant, String>> row =
         s.read(
             "jti check",
@@ -71,7 +75,7 @@ final class JooqRevokedJtis implements RevokedJtis {
       if (revoked) {
         cache.revoked(jti, row.get().get(t.expiresAt), row.get().get(t.userId));
       } else {
-        cache.notRevoked(jti);
+        cache.notRevoked(jti, generation);
       }
     }
     return revoked;
@@ -79,8 +83,8 @@ final class JooqRevokedJtis implements RevokedJtis {
 
   @Override
   public int pruneExpired(Instant now) {
-    Check.notNull("now", now);
+    Instant cutoff = Check.notNull("now", now).truncatedTo(ChronoUnit.MILLIS);
     return s.write(
-        "jti prune", ctx -> ctx.deleteFrom(t.table).where(t.expiresAt.le(now)).execute());
+        "jti prune", ctx -> ctx.deleteFrom(t.table).where(t.expiresAt.le(cutoff)).execute());
   }
 }

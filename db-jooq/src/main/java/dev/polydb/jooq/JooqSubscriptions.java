@@ -12,6 +12,7 @@ import dev.polydb.api.SubscriptionUpdate.Outcome;
 import dev.polydb.api.Subscriptions;
 import dev.polydb.api.internal.Check;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import org.jooq.Condition;
@@ -40,6 +41,8 @@ final class JooqSubscriptions implements Subscriptions {
         "subscription upsert",
         ctx -> {
           Owners.require(ctx, s.t, change.userId());
+          // one writer per user from here on: the reads below decide what the writes do
+          s.core.backend.lockUser(ctx, change.userId());
           Optional<Subscription> current = find(ctx, change.provider(), change.externalId());
           if (current.isPresent() && !current.get().userId().equals(change.userId())) {
             throw new DbConflictException(
@@ -185,58 +188,64 @@ final class JooqSubscriptions implements Subscriptions {
   @Override
   public int runExpirySweep(Instant now) {
     Check.notNull("now", now);
-    Instant pastDueCutoff = now.minus(s.core.config.pastDueGrace());
+    Instant cutoff = now.truncatedTo(ChronoUnit.MILLIS);
+    Instant pastDueCutoff = cutoff.minus(s.core.config.pastDueGrace());
     Instant at = s.now();
+    Condition due =
+        t.status
+            .ne(inline(SubscriptionStatus.EXPIRED.storedName()))
+            .and(t.currentPeriodEnd.isNotNull())
+            .and(
+                t.status
+                    .ne(inline(SubscriptionStatus.PAST_DUE.storedName()))
+                    .and(t.currentPeriodEnd.le(cutoff))
+                    .or(
+                        t.status
+                            .eq(inline(SubscriptionStatus.PAST_DUE.storedName()))
+                            .and(t.currentPeriodEnd.le(pastDueCutoff))));
     return s.write(
         "subscription expiry sweep",
         ctx -> {
-          Condition due =
-              t.status
-                  .ne(inline(SubscriptionStatus.EXPIRED.storedName()))
-                  .and(t.currentPeriodEnd.isNotNull())
-                  .and(
-                      t.status
-                          .ne(inline(SubscriptionStatus.PAST_DUE.storedName()))
-                          .and(t.currentPeriodEnd.le(now))
-                          .or(
-                              t.status
-                                  .eq(inline(SubscriptionStatus.PAST_DUE.storedName()))
-                                  .and(t.currentPeriodEnd.le(pastDueCutoff))));
           int expired = 0;
           for (Record r :
-              ctx.select(t.id, t.userId, t.provider, t.externalId)
+              ctx.select(t.id, t.userId, t.provider, t.externalId, t.currentPeriodEnd)
                   .from(t.table)
                   .where(due)
                   .fetch()) {
             String id = r.get(t.id);
-            // conditional: a concurrent sweep that got here first leaves nothing to do
+            // conditional on still being due: a concurrent sweep, or a renewal that committed
+            // meanwhile, leaves nothing to do. last_event_at is left alone: it orders provider
+            // events, and a renewal that happened before this sweep must still apply.
             int moved =
                 ctx.update(t.table)
                     .set(t.status, SubscriptionStatus.EXPIRED.storedName())
                     .set(t.updatedAt, at)
-                    .set(t.lastEventAt, now)
-                    .where(t.id.eq(id), t.status.ne(SubscriptionStatus.EXPIRED.storedName()))
+                    .where(t.id.eq(id), due)
                     .execute();
             if (moved == 0) {
               continue;
             }
-            int logged =
-                ctx.insertInto(e.table)
-                    .set(e.id, s.newId())
-                    .set(e.userId, r.get(t.userId))
-                    .set(e.provider, r.get(t.provider))
-                    .set(e.externalId, r.get(t.externalId))
-                    .set(e.type, EXPIRED_TYPE)
-                    .set(e.providerEventId, "expiry:" + id)
-                    .set(e.occurredAt, now)
-                    .set(e.payload, EXPIRED_PAYLOAD)
-                    .set(e.recordedAt, at)
-                    .onConflictDoNothing()
-                    .execute();
-            expired += logged;
+            expired++;
+            ctx.insertInto(e.table)
+                .set(e.id, s.newId())
+                .set(e.userId, r.get(t.userId))
+                .set(e.provider, r.get(t.provider))
+                .set(e.externalId, r.get(t.externalId))
+                .set(e.type, EXPIRED_TYPE)
+                .set(e.providerEventId, expiryEventId(id, r.get(t.currentPeriodEnd)))
+                .set(e.occurredAt, cutoff)
+                .set(e.payload, EXPIRED_PAYLOAD)
+                .set(e.recordedAt, at)
+                .onConflictDoNothing()
+                .execute();
           }
           return expired;
         });
+  }
+
+  /** One expiry per subscription and period: a renewed subscription can expire again. */
+  static String expiryEventId(String subscriptionId, Instant periodEnd) {
+    return "expiry:" + subscriptionId + ":" + periodEnd.toEpochMilli();
   }
 
   private Instant lastEventAt(DSLContext ctx, Subscription sub) {

@@ -1,5 +1,7 @@
 package dev.polydb.jooq;
 
+import static org.jooq.impl.DSL.excluded;
+
 import dev.polydb.api.Chunk;
 import dev.polydb.api.ChunkMatch;
 import dev.polydb.api.DbConflictException;
@@ -102,25 +104,31 @@ final class JooqVectorStore implements VectorStore {
                 throw new DbConflictException("chunk id belongs to another user: " + chunk.id());
               }
               String metadata = Json.write(chunk.metadata());
-              ctx.insertInto(c.table)
-                  .set(c.id, chunk.id())
-                  .set(c.userId, chunk.userId())
-                  .set(c.documentId, chunk.documentId())
-                  .set(c.chunkIndex, chunk.chunkIndex())
-                  .set(c.text, chunk.text())
-                  .set(c.metadata, metadata)
-                  .set(c.embedding, chunk.embedding())
-                  .set(c.model, chunk.model())
-                  .set(c.createdAt, now)
-                  .onConflict(c.id)
-                  .doUpdate()
-                  .set(c.documentId, chunk.documentId())
-                  .set(c.chunkIndex, chunk.chunkIndex())
-                  .set(c.text, chunk.text())
-                  .set(c.metadata, metadata)
-                  .set(c.embedding, chunk.embedding())
-                  .set(c.model, chunk.model())
-                  .execute();
+              int written =
+                  ctx.insertInto(c.table)
+                      .set(c.id, chunk.id())
+                      .set(c.userId, chunk.userId())
+                      .set(c.documentId, chunk.documentId())
+                      .set(c.chunkIndex, chunk.chunkIndex())
+                      .set(c.text, chunk.text())
+                      .set(c.metadata, metadata)
+                      .set(c.embedding, chunk.embedding())
+                      .set(c.model, chunk.model())
+                      .set(c.createdAt, now)
+                      .onConflict(c.id)
+                      .doUpdate()
+                      .set(c.documentId, chunk.documentId())
+                      .set(c.chunkIndex, chunk.chunkIndex())
+                      .set(c.text, chunk.text())
+                      .set(c.metadata, metadata)
+                      .set(c.embedding, chunk.embedding())
+                      .set(c.model, chunk.model())
+                      // a row another user inserted since the check above is not taken over
+                      .where(c.userId.eq(excluded(c.userId)))
+                      .execute();
+              if (written == 0) {
+                throw new DbConflictException("chunk id belongs to another user: " + chunk.id());
+              }
             }
             return chunks.size();
           });

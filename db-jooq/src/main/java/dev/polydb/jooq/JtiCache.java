@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The in-process cache in front of revoked JWT ids. A revocation is permanent until its expiry, so
@@ -22,6 +23,9 @@ final class JtiCache {
   private final Clock clock;
   private final Cache<String, Revocation> revoked;
   private final Cache<String, Boolean> notRevoked;
+
+  /** Moves on every revocation this process makes, so a racing "not revoked" read is not cached. */
+  private final AtomicLong revocations = new AtomicLong();
 
   JtiCache(DbConfig config) {
     this.clock = config.clock();
@@ -74,6 +78,20 @@ final class JtiCache {
     return Optional.empty();
   }
 
+  /** Called before a revocation is written: forgets any "not revoked" answer for the jti. */
+  long revoking(String jti) {
+    long generation = revocations.incrementAndGet();
+    if (notRevoked != null) {
+      notRevoked.invalidate(jti);
+    }
+    return generation;
+  }
+
+  /** The generation to pass to {@link #notRevoked} after a read. */
+  long generation() {
+    return revocations.get();
+  }
+
   void revoked(String jti, Instant expiresAt, String userId) {
     if (notRevoked != null) {
       notRevoked.invalidate(jti);
@@ -83,9 +101,13 @@ final class JtiCache {
     }
   }
 
-  void notRevoked(String jti) {
+  /** Caches a "not revoked" answer read at {@code generation}, unless a revocation came since. */
+  void notRevoked(String jti, long generation) {
     if (notRevoked != null) {
       notRevoked.put(jti, Boolean.TRUE);
+      if (revocations.get() != generation) {
+        notRevoked.invalidate(jti);
+      }
     }
   }
 

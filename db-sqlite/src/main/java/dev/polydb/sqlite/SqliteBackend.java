@@ -23,8 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -51,11 +53,13 @@ final class SqliteBackend implements SqlBackend {
   private final Path file;
   private final HikariDataSource pool;
   private final ReentrantLock writer = new ReentrantLock(true);
+  private final Duration writerWait;
   private final SqliteVectorIndex vectors = new SqliteVectorIndex();
 
   SqliteBackend(DatabaseUrl url, DbConfig config) {
     this.file = url.sqlitePath().map(p -> p.toAbsolutePath().normalize()).orElse(null);
     boolean readOnly = !config.mutationsEnabled();
+    this.writerWait = config.statementTimeout().multipliedBy(2);
     if (file != null) {
       prepareFile(config, readOnly);
     }
@@ -196,7 +200,20 @@ final class SqliteBackend implements SqlBackend {
 
   @Override
   public <T> T lockedWrite(Supplier<T> transaction) {
-    writer.lock();
+    try {
+      if (!writer.tryLock(writerWait.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new DbTransientException(
+            "sqlite write lock not free after "
+                + writerWait.toMillis()
+                + "ms (writers waiting="
+                + writer.getQueueLength()
+                + ")");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DbTransientException(
+          "interrupted while waiting for the sqlite write lock", null, e);
+    }
     try {
       return transaction.get();
     } finally {

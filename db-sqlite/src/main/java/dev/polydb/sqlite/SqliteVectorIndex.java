@@ -4,6 +4,8 @@ import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.VectorSettings;
 import dev.polydb.jooq.Json;
@@ -13,7 +15,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.Converter;
 import org.jooq.DSLContext;
 import org.jooq.DataType;
@@ -39,7 +40,14 @@ final class SqliteVectorIndex implements VectorIndex {
   private static final Field<byte[]> EMBEDDING =
       field(name("chunks", "embedding"), SQLDataType.BLOB);
 
-  private final Map<String, Owner> owners = new ConcurrentHashMap<>();
+  /** At most this many floats (256 MiB) stay in memory; the least recently searched go first. */
+  private static final long MAX_CACHED_FLOATS = 64L << 20;
+
+  private final Cache<String, Owner> owners =
+      Caffeine.newBuilder()
+          .maximumWeight(MAX_CACHED_FLOATS)
+          .weigher((String user, Owner o) -> Math.max(1, o.ids().length * o.dimension()))
+          .build();
 
   /** One owner's chunks as the search needs them. */
   private record Owner(
@@ -48,7 +56,11 @@ final class SqliteVectorIndex implements VectorIndex {
       String[] documents,
       List<Map<String, String>> metadata,
       float[][] vectors,
-      double[] norms) {}
+      double[] norms) {
+    int dimension() {
+      return vectors.length == 0 ? 0 : vectors[0].length;
+    }
+  }
 
   @Override
   public DataType<float[]> embeddingType(int dimension) {
@@ -59,9 +71,9 @@ final class SqliteVectorIndex implements VectorIndex {
   @Override
   public void written(String userId) {
     if (userId == null) {
-      owners.clear();
+      owners.invalidateAll();
     } else {
-      owners.remove(userId);
+      owners.invalidate(userId);
     }
   }
 
@@ -74,7 +86,7 @@ final class SqliteVectorIndex implements VectorIndex {
       VectorSettings settings,
       boolean inTransaction) {
     long epoch = ctx.select(EPOCH).from(SETTINGS).fetchOne(EPOCH);
-    Owner owner = owners.get(scope.userId());
+    Owner owner = owners.getIfPresent(scope.userId());
     if (owner == null || owner.epoch() != epoch || inTransaction) {
       owner = load(ctx, scope.userId(), epoch);
       if (!inTransaction) {

@@ -34,6 +34,18 @@ class SqliteProviderTest {
   }
 
   @Test
+  void healthInsideATransactionUsesTheTransactionsConnection() {
+    // one connection in all: health() must not wait for a second one
+    try (DbProvider db = DbProviders.open("sqlite::memory:")) {
+      long start = System.nanoTime();
+      boolean reachable = db.inTransaction(tx -> tx.health().reachable());
+      assertThat(reachable).isTrue();
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+          .isLessThan(java.time.Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
   void inMemoryDatabaseRefusesAPoolOfMoreThanOne() {
     assertThatThrownBy(() -> DbConfig.builder().url("sqlite::memory:").poolSize(4).build())
         .isInstanceOf(DbConfigException.class)

@@ -176,16 +176,28 @@ public abstract class OpeningContract {
             "postgresql://u:hunter2secret@h/db?sslmode=require&bogus=1",
             "jdbc:postgresql://h/db?password=hunter2secret&bogus=1",
             "mysql://u:hunter2secret@h/db",
-            "postgres://u:hunter2secret@h/db%zz");
+            "postgres://u:hunter2secret@h/db%zz",
+            // characters that should have been percent-encoded must not split the secret
+            "postgres://u:hunter2/secret@h:99999/db",
+            "postgres://u:hunter2@secret@h:99999/db",
+            "postgres://u:hunter2?secret@h:abc/db",
+            "postgres://u:hunter2#secret@h/db?bogus=1");
     for (String raw : bad) {
+      String secret =
+          raw.contains("://u:")
+              ? raw.substring(raw.indexOf("://u:") + 5, raw.lastIndexOf('@'))
+              : "hunter2secret";
       DbConfigException e =
           catchThrowableOfType(DbConfigException.class, () -> DatabaseUrl.parse(raw));
       assertThat(e).as(raw).isNotNull();
-      assertThat(e.getMessage()).as(raw).doesNotContain("hunter2secret");
+      assertThat(e.getMessage()).as(raw).doesNotContain("hunter2secret").doesNotContain(secret);
       DbConfigException viaBuilder =
           catchThrowableOfType(DbConfigException.class, () -> DbProviders.open(raw));
       assertThat(viaBuilder).as(raw).isNotNull();
-      assertThat(viaBuilder.getMessage()).as(raw).doesNotContain("hunter2secret");
+      assertThat(viaBuilder.getMessage())
+          .as(raw)
+          .doesNotContain("hunter2secret")
+          .doesNotContain(secret);
     }
   }
 

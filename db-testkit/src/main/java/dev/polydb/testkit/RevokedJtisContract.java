@@ -126,6 +126,19 @@ public abstract class RevokedJtisContract {
   }
 
   @Test
+  void aRevocationCommittedByInTransactionIsSeenDespiteACachedNegativeAnswer() {
+    DbProvider db = fixture().openFresh(b -> b.jtiNegativeCacheTtl(Duration.ofMinutes(10)));
+    String jti = "jti-in-tx";
+    assertThat(db.jtis().isRevoked(jti)).isFalse(); // cached "no" for ten minutes
+    db.inTransaction(
+        tx -> {
+          tx.jtis().revoke(jti, null, fixture().clock().instant().plus(Duration.ofHours(1)));
+          return null;
+        });
+    assertThat(db.jtis().isRevoked(jti)).isTrue();
+  }
+
+  @Test
   void pruneExpiredDeletesExpiredOnesAndKeepsLiveOnes() {
     Instant start = now();
     jtis().revoke("a", null, start.plus(Duration.ofMinutes(1)));

@@ -582,7 +582,12 @@ public abstract class SubscriptionsContract {
       assertThat(events).hasSize(2);
       SubscriptionEvent e = events.get(1);
       assertThat(e.type()).isEqualTo("expired");
-      assertThat(e.providerEventId()).isEqualTo("expiry:" + before.id());
+      assertThat(e.providerEventId())
+          .isEqualTo(
+              "expiry:"
+                  + before.id()
+                  + ":"
+                  + before.currentPeriodEnd().orElseThrow().toEpochMilli());
       assertThat(e.occurredAt()).isEqualTo(now);
       assertThat(e.userId()).contains(before.userId());
       assertThat(e.provider()).isEqualTo("stripe");
@@ -610,6 +615,57 @@ public abstract class SubscriptionsContract {
     assertThat(subs().findByExternalId("stripe", "sub_due").orElseThrow().updatedAt())
         .isEqualTo(now);
     assertThat(subs().runExpirySweep(later)).isZero();
+  }
+
+  @Test
+  void aRenewedSubscriptionCanExpireAgain() {
+    String user = newUser("renewer");
+    Instant firstEnd = START.plus(Duration.ofDays(1));
+    subs().upsertActive(change(user, "sub_r", "evt_r1").currentPeriodEnd(firstEnd).build());
+    Instant sweep1 = fixture().clock().advance(Duration.ofDays(2));
+    assertThat(subs().runExpirySweep(sweep1)).isEqualTo(1);
+
+    Instant secondEnd = sweep1.plus(Duration.ofDays(1));
+    SubscriptionUpdate renewed =
+        subs()
+            .upsertActive(
+                change(user, "sub_r", "evt_r2")
+                    .occurredAt(sweep1.plusSeconds(1))
+                    .currentPeriodEnd(secondEnd)
+                    .build());
+    assertThat(renewed.outcome()).isEqualTo(SubscriptionUpdate.Outcome.APPLIED);
+    assertThat(renewed.subscription().status()).isEqualTo(SubscriptionStatus.ACTIVE);
+
+    Instant sweep2 = fixture().clock().advance(Duration.ofDays(2));
+    assertThat(subs().runExpirySweep(sweep2)).isEqualTo(1);
+    assertThat(subs().findByExternalId("stripe", "sub_r").orElseThrow().status())
+        .isEqualTo(SubscriptionStatus.EXPIRED);
+    assertThat(subs().listEvents("stripe", "sub_r"))
+        .filteredOn(ev -> ev.type().equals("expired"))
+        .hasSize(2);
+  }
+
+  @Test
+  void aRenewalThatHappenedBeforeTheSweepStillAppliesWhenDeliveredAfterIt() {
+    String user = newUser("late-renewal");
+    Instant end = START.plus(Duration.ofDays(1));
+    subs()
+        .upsertActive(
+            change(user, "sub_late", "evt_l1").occurredAt(START).currentPeriodEnd(end).build());
+    Instant renewedAt = end.plusSeconds(1);
+    Instant sweptAt = fixture().clock().advance(Duration.ofDays(1).plusSeconds(5));
+    assertThat(subs().runExpirySweep(sweptAt)).isEqualTo(1);
+
+    // the store renewed at end+1s, but the webhook arrives after the sweep at end+5s
+    SubscriptionUpdate late =
+        subs()
+            .upsertActive(
+                change(user, "sub_late", "evt_l2")
+                    .occurredAt(renewedAt)
+                    .currentPeriodEnd(end.plus(Duration.ofDays(30)))
+                    .build());
+    assertThat(late.outcome()).isEqualTo(SubscriptionUpdate.Outcome.APPLIED);
+    assertThat(subs().findActive(user)).isPresent();
   }
 
   @Test

@@ -349,6 +349,21 @@ public abstract class UsersContract {
   }
 
   @Test
+  void unpairedSurrogatesAreRefusedSoTwoIdentitiesNeverMerge() {
+    assertThatThrownBy(() -> users().upsert("google", "alice\uD800", UserProfile.EMPTY))
+        .isInstanceOfSatisfying(
+            DbValidationException.class, e -> assertThat(e.field()).isEqualTo("providerSubject"));
+    assertThatThrownBy(() -> users().upsert("google", "bob", UserProfile.of(null, "\uDC00x", null)))
+        .isInstanceOfSatisfying(
+            DbValidationException.class, e -> assertThat(e.field()).isEqualTo("displayName"));
+    assertThat(users().findByProvider("google", "alice?")).isEmpty();
+    assertThat(users().findByProvider("google", "bob")).isEmpty();
+    // a proper pair is fine
+    assertThat(users().upsert("google", "alice\uD83D\uDE00", UserProfile.EMPTY).providerSubject())
+        .isEqualTo("alice😀");
+  }
+
+  @Test
   void nullProfileIsRefused() {
     assertThatThrownBy(() -> users().upsert("google", "sub-1", null))
         .isInstanceOf(DbValidationException.class);

@@ -1,7 +1,6 @@
 package dev.polydb.api.internal;
 
 import dev.polydb.api.DbValidationException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -62,7 +61,7 @@ public final class Check {
       throw new DbValidationException(
           field, "must be at most " + maxChars + " characters: " + value.length());
     }
-    noNul(field, value);
+    encodable(field, value);
     return value;
   }
 
@@ -77,14 +76,11 @@ public final class Check {
    */
   public static long utf8(String field, String value, long maxBytes) {
     notNull(field, value);
-    noNul(field, value);
+    encodable(field, value);
     long bytes = utf8Length(value);
     if (bytes > maxBytes) {
       throw new DbValidationException(
           field, "must be at most " + maxBytes + " UTF-8 bytes: " + bytes);
-    }
-    if (bytes != value.getBytes(StandardCharsets.UTF_8).length) {
-      throw new DbValidationException(field, "must be valid UTF-16 (unpaired surrogate)");
     }
     return bytes;
   }
@@ -167,10 +163,23 @@ public final class Check {
     return vector;
   }
 
-  private static void noNul(String field, String value) {
+  private static void encodable(String field, String value) {
     int nul = value.indexOf('\0');
     if (nul >= 0) {
       throw new DbValidationException(field, "must not contain a NUL character: at index " + nul);
+    }
+    // an unpaired surrogate cannot be encoded: drivers store it as '?', which would make two
+    // different identifiers equal
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < value.length()
+          && Character.isLowSurrogate(value.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new DbValidationException(
+            field, "must be valid UTF-16: unpaired surrogate at index " + i);
+      }
     }
   }
 
