@@ -13,6 +13,7 @@ import dev.polydb.api.VectorStore;
 import dev.polydb.api.internal.Check;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Record;
 
 final class JooqVectorStore implements VectorStore {
@@ -30,11 +32,18 @@ final class JooqVectorStore implements VectorStore {
   private final Tables.VectorSettingsTable vs;
   private final VectorIndex index;
 
+  /** What an upsert of an existing id replaces: all but owner and creation time. */
+  private final Map<Field<?>, Field<?>> replacedFromProposed = new LinkedHashMap<>();
+
   JooqVectorStore(Session session) {
     this.s = session;
     this.c = session.t.chunks;
     this.vs = session.t.vectorSettings;
     this.index = session.core.backend.vectorIndex();
+    for (Field<?> f :
+        List.of(c.documentId, c.chunkIndex, c.text, c.metadata, c.embedding, c.model)) {
+      replacedFromProposed.put(f, excluded(f));
+    }
   }
 
   @Override
@@ -117,12 +126,7 @@ final class JooqVectorStore implements VectorStore {
                       .set(c.createdAt, now)
                       .onConflict(c.id)
                       .doUpdate()
-                      .set(c.documentId, chunk.documentId())
-                      .set(c.chunkIndex, chunk.chunkIndex())
-                      .set(c.text, chunk.text())
-                      .set(c.metadata, metadata)
-                      .set(c.embedding, chunk.embedding())
-                      .set(c.model, chunk.model())
+                      .set(replacedFromProposed)
                       // a row another user inserted since the check above is not taken over
                       .where(c.userId.eq(excluded(c.userId)))
                       .execute();
