@@ -48,14 +48,4 @@ public record RefreshToken(
     Check.notNull("rotatedAt", rotatedAt);
     Check.notNull("revokedAt", revokedAt);
   }
-
-  /**
-   * Whether the token can still be used at {@code now}: not rotated, not revoked, not expired.
-   *
-   * @param now the instant to judge at
-   * @return {@code true} when the token is live
-   */
-  public boolean isLive(Instant now) {
-    return rotatedAt.isEmpty() && revokedAt.isEmpty() && now.isBefore(expiresAt);
-  }
 }

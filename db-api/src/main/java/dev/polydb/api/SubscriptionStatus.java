@@ -40,13 +40,4 @@ public enum SubscriptionStatus {
     throw new DbValidationException(
         "status", "must be one of trialing, active, past_due, canceled, expired: " + stored);
   }
-
-  /**
-   * Whether the schema counts this status towards the one-active-subscription-per-user rule.
-   *
-   * @return {@code true} for trialing, active and past-due
-   */
-  public boolean holdsActiveSlot() {
-    return this == TRIALING || this == ACTIVE || this == PAST_DUE;
-  }
 }
