@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code DB_VECTOR_DIMENSION}</td><td>1536</td></tr>
  *   <tr><td>{@code DB_VECTOR_METRIC}</td><td>cosine ({@code l2}, {@code inner_product})</td></tr>
  *   <tr><td>{@code DB_EMBEDDING_MODEL}</td><td>none: the first chunk written decides</td></tr>
+ *   <tr><td>{@code DB_VECTOR_EF_SEARCH}</td><td>40 (Postgres HNSW; raised to k per query)</td></tr>
  *   <tr><td>{@code DB_REFRESH_TOKEN_TTL}</td><td>30d</td></tr>
  *   <tr><td>{@code DB_REFRESH_FAMILY_LIFETIME}</td><td>90d</td></tr>
  *   <tr><td>{@code DB_REFRESH_REUSE_GRACE}</td><td>0s</td></tr>
@@ -57,6 +58,7 @@ public final class DbConfig {
   private final int vectorDimension;
   private final DistanceMetric vectorMetric;
   private final String embeddingModel;
+  private final int vectorEfSearch;
   private final Duration refreshTokenTtl;
   private final Duration refreshFamilyLifetime;
   private final Duration refreshReuseGrace;
@@ -76,6 +78,7 @@ public final class DbConfig {
     this.vectorDimension = b.vectorDimension;
     this.vectorMetric = b.vectorMetric;
     this.embeddingModel = b.embeddingModel;
+    this.vectorEfSearch = b.vectorEfSearch;
     this.refreshTokenTtl = b.refreshTokenTtl;
     this.refreshFamilyLifetime = b.refreshFamilyLifetime;
     this.refreshReuseGrace = b.refreshReuseGrace;
@@ -133,6 +136,7 @@ public final class DbConfig {
     b.vectorDimension = vectorDimension;
     b.vectorMetric = vectorMetric;
     b.embeddingModel = embeddingModel;
+    b.vectorEfSearch = vectorEfSearch;
     b.refreshTokenTtl = refreshTokenTtl;
     b.refreshFamilyLifetime = refreshFamilyLifetime;
     b.refreshReuseGrace = refreshReuseGrace;
@@ -245,6 +249,17 @@ public final class DbConfig {
   }
 
   /**
+   * The candidate list size of an approximate (HNSW) search, set per query and raised to the
+   * query's k when smaller: larger finds more true neighbours and costs more time. Backends that
+   * search exactly ignore it.
+   *
+   * @return 40 by default, pgvector's own default
+   */
+  public int vectorEfSearch() {
+    return vectorEfSearch;
+  }
+
+  /**
    * The lifetime of an issued refresh token when the caller gives none.
    *
    * @return 30 days by default
@@ -328,6 +343,8 @@ public final class DbConfig {
         + vectorMetric
         + ", embeddingModel="
         + embeddingModel
+        + ", vectorEfSearch="
+        + vectorEfSearch
         + "]";
   }
 
@@ -343,6 +360,7 @@ public final class DbConfig {
     private int vectorDimension = 1536;
     private DistanceMetric vectorMetric = DistanceMetric.COSINE;
     private String embeddingModel;
+    private int vectorEfSearch = 40;
     private Duration refreshTokenTtl = Duration.ofDays(30);
     private Duration refreshFamilyLifetime = Duration.ofDays(90);
     private Duration refreshReuseGrace = Duration.ZERO;
@@ -505,6 +523,21 @@ public final class DbConfig {
     }
 
     /**
+     * Sets the candidate list size of approximate vector searches.
+     *
+     * @param value 1 to 1000
+     * @return this builder
+     * @throws DbConfigException when out of range
+     */
+    public Builder vectorEfSearch(int value) {
+      if (value < 1 || value > 1000) {
+        throw new DbConfigException("vector ef_search must be between 1 and 1000: " + value);
+      }
+      this.vectorEfSearch = value;
+      return this;
+    }
+
+    /**
      * Sets the default refresh-token lifetime.
      *
      * @param value a positive duration
@@ -618,6 +651,7 @@ public final class DbConfig {
       apply(env, "DB_VECTOR_DIMENSION", v -> vectorDimension(integer(v)));
       apply(env, "DB_VECTOR_METRIC", v -> vectorMetric(metric(v)));
       apply(env, "DB_EMBEDDING_MODEL", this::embeddingModel);
+      apply(env, "DB_VECTOR_EF_SEARCH", v -> vectorEfSearch(integer(v)));
       apply(env, "DB_REFRESH_TOKEN_TTL", v -> refreshTokenTtl(duration(v)));
       apply(env, "DB_REFRESH_FAMILY_LIFETIME", v -> refreshFamilyLifetime(duration(v)));
       apply(env, "DB_REFRESH_REUSE_GRACE", v -> refreshReuseGrace(duration(v)));

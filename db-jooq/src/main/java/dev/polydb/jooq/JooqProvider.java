@@ -67,7 +67,7 @@ public final class JooqProvider implements DbProvider {
     try {
       Migrations migrations =
           Migrations.of(
-              backend.dataSource(),
+              backend.migrationDataSource(),
               backend.migrationDialect(),
               new Migrations.Settings(
                   config.vectorDimension(),

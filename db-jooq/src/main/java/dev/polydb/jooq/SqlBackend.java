@@ -40,6 +40,16 @@ public interface SqlBackend extends AutoCloseable {
   DataSource dataSource();
 
   /**
+   * Where migrations run. A backend whose pooled connections carry a statement timeout gives a
+   * source without one here, so that a migration building an index on a large table is not cut off.
+   *
+   * @return the data source, the pool by default
+   */
+  default DataSource migrationDataSource() {
+    return dataSource();
+  }
+
+  /**
    * Which folder of migrations applies.
    *
    * @return the dialect

@@ -73,14 +73,34 @@ public final class Migrations {
           });
     }
 
+    /**
+     * The pgvector column type: {@code vector} up to 2000 dimensions (the most an HNSW index takes
+     * of it), {@code halfvec} above, which halves the storage and is indexed up to 4000.
+     *
+     * @return {@code vector} or {@code halfvec}
+     */
+    public String embeddingType() {
+      return vectorDimension <= 2000 ? "vector" : "halfvec";
+    }
+
     Map<String, String> placeholders() {
+      String operators =
+          switch (vectorMetric) {
+            case "l2" -> "l2";
+            case "inner_product" -> "ip";
+            default -> "cosine";
+          };
       return Map.of(
           "vector_dimension",
           Integer.toString(vectorDimension),
           "vector_metric",
           vectorMetric,
           "embedding_model",
-          embeddingModel.map(m -> "'" + m.replace("'", "''") + "'").orElse("NULL"));
+          embeddingModel.map(m -> "'" + m.replace("'", "''") + "'").orElse("NULL"),
+          "embedding_type",
+          embeddingType(),
+          "embedding_opclass",
+          embeddingType() + "_" + operators + "_ops");
     }
   }
 

@@ -2,7 +2,6 @@ package dev.polydb.sqlite;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.polydb.api.DatabaseUrl;
 import dev.polydb.api.DbConfig;
 import dev.polydb.api.DbConfigException;
@@ -13,6 +12,7 @@ import dev.polydb.api.DbReadOnlyException;
 import dev.polydb.api.DbTimeoutException;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.PoolStats;
+import dev.polydb.jooq.Pools;
 import dev.polydb.jooq.SqlBackend;
 import dev.polydb.jooq.VectorIndex;
 import dev.polydb.migrations.Migrations;
@@ -93,12 +93,7 @@ final class SqliteBackend implements SqlBackend {
       hikari.setMaximumPoolSize(config.poolSize().orElse(DEFAULT_POOL_SIZE));
       hikari.setMinimumIdle(1);
     }
-    try {
-      this.pool = new HikariDataSource(hikari);
-    } catch (RuntimeException e) {
-      throw new DbConfigException(
-          "cannot open sqlite database " + url.redacted() + ": " + rootMessage(e), e);
-    }
+    this.pool = Pools.start(hikari, "sqlite database " + url.redacted());
   }
 
   private void prepareFile(DbConfig config, boolean readOnly) {
@@ -121,14 +116,6 @@ final class SqliteBackend implements SqlBackend {
       throw new DbConfigException(
           "cannot create the folder of sqlite database " + config.redactedUrl() + ": " + e, e);
     }
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null) {
-      t = t.getCause();
-    }
-    return String.valueOf(t.getMessage());
   }
 
   @Override
@@ -247,16 +234,7 @@ final class SqliteBackend implements SqlBackend {
 
   @Override
   public PoolStats poolStats() {
-    HikariPoolMXBean bean = pool.getHikariPoolMXBean();
-    if (bean == null) {
-      return new PoolStats(0, 0, 0, 0, pool.getMaximumPoolSize());
-    }
-    return new PoolStats(
-        bean.getActiveConnections(),
-        bean.getIdleConnections(),
-        bean.getThreadsAwaitingConnection(),
-        bean.getTotalConnections(),
-        pool.getMaximumPoolSize());
+    return Pools.stats(pool);
   }
 
   @Override

@@ -1,0 +1,71 @@
+package dev.polydb.jooq;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import dev.polydb.api.DbConfigException;
+import dev.polydb.api.DbException;
+import dev.polydb.api.DbTransientException;
+import dev.polydb.api.PoolStats;
+import java.sql.SQLException;
+
+/** HikariCP as every backend uses it: started with errors the caller can act on, and measured. */
+public final class Pools {
+  private Pools() {}
+
+  /**
+   * Starts a pool; Hikari opens its first connection at once, so a wrong address or password fails
+   * here rather than on the first call.
+   *
+   * @param config the pool's configuration
+   * @param what what is being opened, for the message, e.g. {@code postgres database <url>}, with
+   *     the password already redacted
+   * @return the pool
+   * @throws DbTransientException when the database cannot be reached (SQLState class 08): retrying
+   *     may help
+   * @throws DbConfigException for any other failure
+   */
+  public static HikariDataSource start(HikariConfig config, String what) {
+    try {
+      return new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      throw openFailure(e, what);
+    }
+  }
+
+  private static DbException openFailure(RuntimeException e, String what) {
+    Throwable root = e;
+    SQLException sql = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && sql == null) {
+        sql = s;
+      }
+      root = t;
+    }
+    String message = "cannot open " + what + ": " + root.getMessage();
+    String state = sql == null ? null : sql.getSQLState();
+    if (state != null && state.startsWith("08")) {
+      return new DbTransientException(message, state, e);
+    }
+    return new DbConfigException(message, e);
+  }
+
+  /**
+   * The pool's figures, all zero but the maximum before the pool has started.
+   *
+   * @param pool the pool
+   * @return the figures
+   */
+  public static PoolStats stats(HikariDataSource pool) {
+    HikariPoolMXBean bean = pool.getHikariPoolMXBean();
+    if (bean == null) {
+      return new PoolStats(0, 0, 0, 0, pool.getMaximumPoolSize());
+    }
+    return new PoolStats(
+        bean.getActiveConnections(),
+        bean.getIdleConnections(),
+        bean.getThreadsAwaitingConnection(),
+        bean.getTotalConnections(),
+        pool.getMaximumPoolSize());
+  }
+}

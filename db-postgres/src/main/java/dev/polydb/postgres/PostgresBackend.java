@@ -1,0 +1,210 @@
+package dev.polydb.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.polydb.api.DatabaseUrl;
+import dev.polydb.api.DbConfig;
+import dev.polydb.api.DbConfigException;
+import dev.polydb.api.DbException;
+import dev.polydb.api.DbTransientException;
+import dev.polydb.api.PoolStats;
+import dev.polydb.jooq.Pools;
+import dev.polydb.jooq.SqlBackend;
+import dev.polydb.jooq.VectorIndex;
+import dev.polydb.migrations.Migrations;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.jooq.Converter;
+import org.jooq.DSLContext;
+import org.jooq.DataType;
+import org.jooq.JSON;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * PostgreSQL through PgJDBC and a HikariCP pool. Each connection starts with the statement timeout
+ * as a server setting (milliseconds, where jOOQ's query timeout has whole seconds), and read-only
+ * providers start theirs with {@code default_transaction_read_only}, so the server itself refuses a
+ * write. Flyway serializes concurrent migrations with an advisory lock.
+ */
+final class PostgresBackend implements SqlBackend {
+  private static final int DEFAULT_POOL_SIZE = 10;
+
+  /** libpq's query options (as platforms hand them out) and the PgJDBC properties they set. */
+  private static final Map<String, String> PROPERTIES =
+      Map.ofEntries(
+          Map.entry("sslmode", "sslmode"),
+          Map.entry("ssl", "ssl"),
+          Map.entry("sslrootcert", "sslrootcert"),
+          Map.entry("sslcert", "sslcert"),
+          Map.entry("sslkey", "sslkey"),
+          Map.entry("sslpassword", "sslpassword"),
+          Map.entry("application_name", "ApplicationName"),
+          Map.entry("applicationname", "ApplicationName"),
+          Map.entry("connect_timeout", "connectTimeout"),
+          Map.entry("connecttimeout", "connectTimeout"),
+          Map.entry("sockettimeout", "socketTimeout"),
+          Map.entry("target_session_attrs", "targetServerType"),
+          Map.entry("targetservertype", "targetServerType"),
+          Map.entry("currentschema", "currentSchema"),
+          Map.entry("options", "options"));
+
+  private final HikariDataSource pool;
+  private final PGSimpleDataSource direct;
+  private final PostgresVectorIndex vectors;
+
+  PostgresBackend(DatabaseUrl url, DbConfig config) {
+    boolean readOnly = !config.mutationsEnabled();
+    this.vectors = new PostgresVectorIndex(config.vectorEfSearch());
+    this.direct = dataSource(url, readOnly ? "-c default_transaction_read_only=on" : "");
+    PGSimpleDataSource pooled =
+        dataSource(
+            url,
+            "-c statement_timeout="
+                + config.statementTimeout().toMillis()
+                + (readOnly ? " -c default_transaction_read_only=on" : ""));
+
+    HikariConfig hikari = new HikariConfig();
+    hikari.setDataSource(pooled);
+    hikari.setPoolName("polydb-postgres");
+    hikari.setMaximumPoolSize(config.poolSize().orElse(DEFAULT_POOL_SIZE));
+    hikari.setReadOnly(readOnly);
+    this.pool = Pools.start(hikari, "postgres database " + url.redacted());
+  }
+
+  /**
+   * A data source for the URL's server, database and user, with the URL's options translated to
+   * PgJDBC properties and {@code serverOptions} added to the session's startup options.
+   */
+  private static PGSimpleDataSource dataSource(DatabaseUrl url, String serverOptions) {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setServerNames(new String[] {url.host().orElseThrow()});
+    ds.setPortNumbers(new int[] {url.port()});
+    ds.setDatabaseName(url.database().orElse("postgres"));
+    url.user().ifPresent(ds::setUser);
+    url.password().ifPresent(ds::setPassword);
+    String options = serverOptions;
+    for (Map.Entry<String, String> option : url.options().entrySet()) {
+      String property = PROPERTIES.get(option.getKey().toLowerCase(Locale.ROOT));
+      String value = option.getValue();
+      if (property == null) {
+        throw new DbConfigException(
+            "database url option is not supported by db-postgres: "
+                + option.getKey()
+                + " in "
+                + url.redacted());
+      }
+      switch (property) {
+        case "options" -> options = (value + " " + options).strip();
+        case "targetServerType" -> setProperty(ds, url, property, targetServerType(value));
+        default -> setProperty(ds, url, property, value);
+      }
+    }
+    if (!options.isEmpty()) {
+      ds.setOptions(options);
+    }
+    return ds;
+  }
+
+  private static void setProperty(
+      PGSimpleDataSource ds, DatabaseUrl url, String property, String value) {
+    try {
+      ds.setProperty(property, value);
+    } catch (SQLException | RuntimeException e) {
+      throw new DbConfigException(
+          "database url option " + property + " is invalid in " + url.redacted(), e);
+    }
+  }
+
+  /** libpq's {@code target_session_attrs} values, in PgJDBC's words. */
+  private static String targetServerType(String value) {
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "read-write", "primary" -> "primary";
+      case "read-only", "standby" -> "secondary";
+      case "prefer-standby" -> "preferSecondary";
+      default -> value;
+    };
+  }
+
+  @Override
+  public String name() {
+    return "postgres";
+  }
+
+  @Override
+  public SQLDialect dialect() {
+    return SQLDialect.POSTGRES;
+  }
+
+  @Override
+  public DataSource dataSource() {
+    return pool;
+  }
+
+  @Override
+  public DataSource migrationDataSource() {
+    return direct;
+  }
+
+  @Override
+  public Migrations.Dialect migrationDialect() {
+    return Migrations.Dialect.POSTGRES;
+  }
+
+  @Override
+  public DataType<Instant> timestampType() {
+    return SQLDataType.INSTANT;
+  }
+
+  @Override
+  public DataType<String> jsonType() {
+    // json keeps the text as sent; jOOQ casts the bound string to it
+    return SQLDataType.JSON.asConvertedDataType(
+        Converter.ofNullable(JSON.class, String.class, JSON::data, JSON::json));
+  }
+
+  @Override
+  public VectorIndex vectorIndex() {
+    return vectors;
+  }
+
+  /**
+   * Takes the user's row lock (a no-key lock: rows that merely reference the user are not blocked),
+   * so that totals read under READ COMMITTED, such as the journal quota, cannot be overtaken by a
+   * concurrent transaction of the same user.
+   */
+  @Override
+  public void lockUser(DSLContext tx, String userId) {
+    tx.select(DSL.field(DSL.name("users", "id")))
+        .from(DSL.table(DSL.name("users")))
+        .where(DSL.field(DSL.name("users", "id"), String.class).eq(userId))
+        .forNoKeyUpdate()
+        .fetch();
+  }
+
+  @Override
+  public DbException translate(SQLException error, String operation) {
+    // lock_not_available: only a lock_timeout raises it, and the lock may be free on a retry
+    if ("55P03".equals(error.getSQLState())) {
+      return new DbTransientException(
+          operation + " failed: " + error.getMessage(), error.getSQLState(), error);
+    }
+    // every other SQLState is one Core maps for all backends
+    return null;
+  }
+
+  @Override
+  public PoolStats poolStats() {
+    return Pools.stats(pool);
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}

@@ -1,0 +1,38 @@
+package dev.polydb.postgres;
+
+import dev.polydb.api.DatabaseUrl;
+import dev.polydb.api.DbConfig;
+import dev.polydb.api.DbProvider;
+import dev.polydb.api.DbProviderFactory;
+import dev.polydb.jooq.JooqProvider;
+import java.util.Locale;
+
+/**
+ * The PostgreSQL backend, found by {@code DbProviders} through {@code META-INF/services}. It claims
+ * {@code postgres://} and {@code postgresql://} URLs (libpq style, as platforms hand them out) and
+ * {@code jdbc:postgresql:} URLs.
+ */
+public final class PostgresProviderFactory implements DbProviderFactory {
+
+  /** Creates the factory; {@link java.util.ServiceLoader} calls this. */
+  public PostgresProviderFactory() {}
+
+  @Override
+  public String name() {
+    return "postgres";
+  }
+
+  @Override
+  public boolean supports(String url) {
+    String u = url == null ? "" : url.strip().toLowerCase(Locale.ROOT);
+    return u.startsWith("postgres://")
+        || u.startsWith("postgresql://")
+        || u.startsWith("jdbc:postgresql:");
+  }
+
+  @Override
+  public DbProvider open(DbConfig config) {
+    DatabaseUrl url = DatabaseUrl.parse(config.url());
+    return JooqProvider.open(new PostgresBackend(url, config), config);
+  }
+}
