@@ -50,15 +50,18 @@ final class Session {
   }
 
   /**
-   * Runs a write atomically: in the caller's transaction if there is one, else in a new one. With
-   * mutations disabled it refuses before any statement.
+   * Runs a write atomically: in a new transaction, or inside the caller's under a savepoint, so
+   * that a failed call is undone on its own and the caller's transaction can go on (Postgres
+   * refuses every statement of a transaction after an error, SQLite does not: the savepoint makes
+   * both behave alike). With mutations disabled it refuses before any statement.
    */
   <T> T write(String operation, Function<DSLContext, T> work) {
     core.ensureOpen();
     core.requireMutations(operation);
     if (tx != null) {
       try {
-        return work.apply(tx);
+        // jOOQ nests a transaction as a savepoint, released on success, rolled back to on failure
+        return tx.transactionResult(nested -> work.apply(nested.dsl()));
       } catch (RuntimeException e) {
         throw core.translate(e, operation);
       }

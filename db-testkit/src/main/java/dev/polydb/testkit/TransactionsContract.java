@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.polydb.api.Chunk;
 import dev.polydb.api.DbConflictException;
+import dev.polydb.api.DbNotFoundException;
 import dev.polydb.api.DbProvider;
 import dev.polydb.api.IssuedToken;
 import dev.polydb.api.JournalEntry;
@@ -131,6 +132,34 @@ public abstract class TransactionsContract {
 
     assertThat(db.users().findByProvider("google", "tx-before-conflict")).isEmpty();
     assertThat(db.journal().list(existing.id(), 10, 0)).isEmpty();
+    assertThat(db.users().findById(existing.id())).contains(existing);
+  }
+
+  @Test
+  void aFailedCallInsideATransactionChangesNothingAndTheTransactionGoesOn() {
+    DbProvider db = fixture().db();
+    User existing = db.users().create("google", "tx-taken", UserProfile.EMPTY);
+
+    // a caller may catch a library error and carry on: the failed call is undone on its own
+    // (Postgres would otherwise refuse every later statement of an aborted transaction)
+    JournalEntry after =
+        db.inTransaction(
+            tx -> {
+              tx.journal().insert(existing.id(), "before the conflict");
+              assertThatThrownBy(
+                      () ->
+                          tx.users()
+                              .create("google", "tx-taken", UserProfile.of("x@y", null, null)))
+                  .isInstanceOf(DbConflictException.class);
+              assertThatThrownBy(() -> tx.journal().insert("no-such-user", "owner does not exist"))
+                  .isInstanceOf(DbNotFoundException.class);
+              return tx.journal().insert(existing.id(), "after the conflict");
+            });
+
+    assertThat(db.journal().list(existing.id(), 10, 0))
+        .extracting(JournalEntry::content)
+        .containsExactly("after the conflict", "before the conflict");
+    assertThat(db.journal().findById(existing.id(), after.id())).contains(after);
     assertThat(db.users().findById(existing.id())).contains(existing);
   }
 
