@@ -73,6 +73,8 @@ final class PostgresBackend implements SqlBackend {
     hikari.setDataSource(pooled);
     hikari.setPoolName("polydb-postgres");
     hikari.setMaximumPoolSize(config.poolSize().orElse(DEFAULT_POOL_SIZE));
+    // a caller waits for a free connection at most twice as long as for a statement
+    hikari.setConnectionTimeout(Math.max(250, config.statementTimeout().toMillis() * 2));
     hikari.setReadOnly(readOnly);
     this.pool = Pools.start(hikari, "postgres database " + url.redacted());
   }
