@@ -2,11 +2,13 @@
 -- logical schema as the SQLite folder: the same tables, columns, nullability, keys and indexes
 -- (SchemaParityTest compares the two catalogs). Where the types differ, the reason is given.
 -- The extension goes to its usual schema; the schema the tables go to must see it on search_path.
+-- Keys are COLLATE "C": they compare byte by byte, as in SQLite and Java, whatever the database's
+-- collation, so ties broken by id (search results, keyset paging) come out in the same order.
 
 CREATE EXTENSION IF NOT EXISTS vector;
 
 CREATE TABLE users (
-    id               text        NOT NULL PRIMARY KEY,
+    id               text COLLATE "C" NOT NULL PRIMARY KEY,
     provider         text        NOT NULL,
     provider_subject text        NOT NULL,
     email            text,
@@ -19,7 +21,7 @@ CREATE TABLE users (
 );
 
 CREATE TABLE refresh_tokens (
-    id                text        NOT NULL PRIMARY KEY,
+    id                text COLLATE "C" NOT NULL PRIMARY KEY,
     user_id           text        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     family_id         text        NOT NULL,
     parent_id         text        REFERENCES refresh_tokens (id) ON DELETE SET NULL,
@@ -39,7 +41,7 @@ CREATE INDEX refresh_tokens_parent_id_idx ON refresh_tokens (parent_id);
 CREATE INDEX refresh_tokens_expires_at_idx ON refresh_tokens (expires_at);
 
 CREATE TABLE subscriptions (
-    id                   text        NOT NULL PRIMARY KEY,
+    id                   text COLLATE "C" NOT NULL PRIMARY KEY,
     user_id              text        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     provider             text        NOT NULL,
     external_id          text        NOT NULL,
@@ -63,7 +65,7 @@ CREATE INDEX subscriptions_current_period_end_idx ON subscriptions (current_peri
 
 -- append-only; kept when the user is deleted (user_id is cleared)
 CREATE TABLE subscription_events (
-    id                text        NOT NULL PRIMARY KEY,
+    id                text COLLATE "C" NOT NULL PRIMARY KEY,
     user_id           text        REFERENCES users (id) ON DELETE SET NULL,
     provider          text        NOT NULL,
     external_id       text        NOT NULL,
@@ -79,7 +81,7 @@ CREATE INDEX subscription_events_user_id_idx ON subscription_events (user_id);
 CREATE INDEX subscription_events_subscription_idx ON subscription_events (provider, external_id);
 
 CREATE TABLE journal_entries (
-    id            text        NOT NULL PRIMARY KEY,
+    id            text COLLATE "C" NOT NULL PRIMARY KEY,
     user_id       text        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     content       text        NOT NULL,
     content_bytes bigint      NOT NULL,
@@ -89,7 +91,7 @@ CREATE TABLE journal_entries (
 CREATE INDEX journal_entries_user_id_created_at_idx ON journal_entries (user_id, created_at, id);
 
 CREATE TABLE revoked_jtis (
-    jti        text        NOT NULL PRIMARY KEY,
+    jti        text COLLATE "C" NOT NULL PRIMARY KEY,
     user_id    text        REFERENCES users (id) ON DELETE CASCADE,
     expires_at timestamptz NOT NULL,
     revoked_at timestamptz NOT NULL
@@ -98,7 +100,7 @@ CREATE INDEX revoked_jtis_user_id_idx ON revoked_jtis (user_id);
 CREATE INDEX revoked_jtis_expires_at_idx ON revoked_jtis (expires_at);
 
 CREATE TABLE chunks (
-    id          text        NOT NULL PRIMARY KEY,
+    id          text COLLATE "C" NOT NULL PRIMARY KEY,
     user_id     text        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     document_id text        NOT NULL,
     chunk_index integer     NOT NULL,

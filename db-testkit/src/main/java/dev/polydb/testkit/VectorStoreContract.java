@@ -137,6 +137,22 @@ public abstract class VectorStoreContract {
   }
 
   @Test
+  void tiesAreBrokenByIdInBinaryOrderWhateverTheDatabasesCollation() {
+    String user = newUser("ties-binary");
+    // a linguistic collation (en-US, as many servers use) would order these a, a-b, ab, B, _:
+    // the contract orders ids as Java's String.compareTo does
+    List<String> ids = List.of("a", "a-b", "ab", "B", "_", "Z9", "z");
+    vectors().upsert(ids.stream().map(id -> chunk(id, user, "doc", 1f, 1f, 0f, 0f)).toList());
+
+    List<ChunkMatch> found =
+        vectors().search(vec(1f, 1f, 0f, 0f), ids.size(), SearchScope.user(user));
+
+    assertThat(ids(found)).containsExactlyElementsOf(ids.stream().sorted().toList());
+    assertThat(ids(vectors().search(vec(1f, 1f, 0f, 0f), 2, SearchScope.user(user))))
+        .containsExactly("B", "Z9");
+  }
+
+  @Test
   void searchReturnsNearestFirstWithCosineDistance() {
     String user = newUser("vec-user");
     vectors()
