@@ -69,12 +69,17 @@ final class JooqJournal implements Journal {
           }
           checkQuota(ctx, userId, bytes, current.get().contentBytes());
           Instant now = s.now();
-          ctx.update(j.table)
-              .set(j.content, content)
-              .set(j.contentBytes, bytes)
-              .set(j.updatedAt, now)
-              .where(j.id.eq(entryId), j.userId.eq(userId))
-              .execute();
+          int updated =
+              ctx.update(j.table)
+                  .set(j.content, content)
+                  .set(j.contentBytes, bytes)
+                  .set(j.updatedAt, now)
+                  .where(j.id.eq(entryId), j.userId.eq(userId))
+                  .execute();
+          if (updated == 0) {
+            // deleted by a concurrent transaction since find() (Postgres, READ COMMITTED)
+            return Optional.<JournalEntry>empty();
+          }
           return Optional.of(
               new JournalEntry(entryId, userId, content, bytes, current.get().createdAt(), now));
         });

@@ -60,11 +60,21 @@ public final class JooqProvider implements DbProvider {
    * @param backend the backend, which owns the pool
    * @param config the configuration
    * @return the provider; closing it closes the backend
-   * @throws DbConfigException when the schema is behind and may not be migrated, or a migration
-   *     fails
+   * @throws DbConfigException when the schema is behind and may not be migrated, a migration fails,
+   *     or a tenant is configured (not supported yet)
    */
   public static DbProvider open(SqlBackend backend, DbConfig config) {
     try {
+      // a tenant must never fall back silently to the shared data (SPEC §12)
+      config
+          .tenant()
+          .ifPresent(
+              tenant -> {
+                throw new DbConfigException(
+                    "tenant is not supported yet: "
+                        + tenant
+                        + "; unset DB_TENANT (tenants arrive with a later release)");
+              });
       Migrations migrations =
           Migrations.of(
               backend.migrationDataSource(),

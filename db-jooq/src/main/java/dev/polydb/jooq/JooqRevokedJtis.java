@@ -46,8 +46,9 @@ final class JooqRevokedJtis implements RevokedJtis {
                   .where(t.jti.eq(jti))
                   .fetchOne();
             });
-    // inside a caller's transaction the write may still roll back: cache nothing until it commits
-    if (!s.inTransaction()) {
+    // inside a caller's transaction the write may still roll back: cache nothing until it commits;
+    // and an expired row a concurrent prune removed after our insert was skipped leaves nothing
+    if (stored != null && !s.inTransaction()) {
       cache.revoked(jti, stored.get(t.expiresAt), stored.get(t.userId));
     }
   }

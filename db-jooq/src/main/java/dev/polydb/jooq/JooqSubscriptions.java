@@ -211,6 +211,8 @@ final class JooqSubscriptions implements Subscriptions {
               ctx.select(t.id, t.userId, t.provider, t.externalId, t.currentPeriodEnd)
                   .from(t.table)
                   .where(due)
+                  // concurrent sweeps lock rows in one order, so they never deadlock (Postgres)
+                  .orderBy(t.id)
                   .fetch()) {
             String id = r.get(t.id);
             // conditional on still being due: a concurrent sweep, or a renewal that committed

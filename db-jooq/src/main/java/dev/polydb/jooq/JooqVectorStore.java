@@ -11,6 +11,7 @@ import dev.polydb.api.SearchScope;
 import dev.polydb.api.VectorSettings;
 import dev.polydb.api.VectorStore;
 import dev.polydb.api.internal.Check;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -107,7 +108,9 @@ final class JooqVectorStore implements VectorStore {
                 .where(c.id.in(ids))
                 .forEach(r -> held.put(r.get(c.id), r.get(c.userId)));
             var now = s.now();
-            for (Chunk chunk : chunks) {
+            // rows are written in id order, so overlapping batches never deadlock (Postgres)
+            List<Chunk> byId = chunks.stream().sorted(Comparator.comparing(Chunk::id)).toList();
+            for (Chunk chunk : byId) {
               String owner = held.get(chunk.id());
               if (owner != null && !owner.equals(chunk.userId())) {
                 throw new DbConflictException("chunk id belongs to another user: " + chunk.id());

@@ -27,7 +27,7 @@ public interface VectorIndex {
    * @param settings the store's settings
    * @param inTransaction whether {@code ctx} is a caller's transaction, whose uncommitted rows must
    *     not be cached
-   * @return ids and distances, nearest first, ties by id ascending
+   * @return ids and distances, nearest first, ties by id ascending in code point order
    */
   List<Hit> search(
       DSLContext ctx,

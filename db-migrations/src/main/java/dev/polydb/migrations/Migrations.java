@@ -1,5 +1,8 @@
 package dev.polydb.migrations;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -95,8 +98,9 @@ public final class Migrations {
           Integer.toString(vectorDimension),
           "vector_metric",
           vectorMetric,
+          // the model is a caller's string: never written into SQL, bound by recordModel()
           "embedding_model",
-          embeddingModel.map(m -> "'" + m.replace("'", "''") + "'").orElse("NULL"),
+          "NULL",
           "embedding_type",
           embeddingType(),
           "embedding_opclass",
@@ -113,9 +117,13 @@ public final class Migrations {
   public record Result(int applied, String version) {}
 
   private final Flyway flyway;
+  private final DataSource dataSource;
+  private final Settings settings;
 
-  private Migrations(Flyway flyway) {
+  private Migrations(Flyway flyway, DataSource dataSource, Settings settings) {
     this.flyway = flyway;
+    this.dataSource = dataSource;
+    this.settings = settings;
   }
 
   /**
@@ -136,7 +144,7 @@ public final class Migrations {
             .validateMigrationNaming(true)
             .cleanDisabled(true)
             .load();
-    return new Migrations(flyway);
+    return new Migrations(flyway, dataSource, settings);
   }
 
   /**
@@ -147,7 +155,29 @@ public final class Migrations {
    */
   public Result migrate() {
     MigrateResult result = flyway.migrate();
+    if (result.migrationsExecuted > 0) {
+      recordModel();
+    }
     return new Result(result.migrationsExecuted, currentVersion().orElse("0"));
+  }
+
+  /** Writes the configured model into a store that has none yet, as a bound parameter. */
+  private void recordModel() {
+    if (settings.embeddingModel().isEmpty()) {
+      return;
+    }
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement update =
+            c.prepareStatement(
+                "UPDATE vector_settings SET model = ? WHERE id = 1 AND model IS NULL")) {
+      update.setString(1, settings.embeddingModel().get());
+      update.executeUpdate();
+      if (!c.getAutoCommit()) {
+        c.commit();
+      }
+    } catch (SQLException e) {
+      throw new FlywayException("cannot record the embedding model: " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -1,8 +1,9 @@
 -- polydb schema, PostgreSQL dialect (15 or newer, pgvector 0.8 or newer). It reaches the same
 -- logical schema as the SQLite folder: the same tables, columns, nullability, keys and indexes
 -- (SchemaParityTest compares the two catalogs). Where the types differ, the reason is given.
--- The extension goes to its usual schema; the schema the tables go to must see it on search_path.
--- Keys are COLLATE "C": they compare byte by byte, as in SQLite and Java, whatever the database's
+-- A database that lacks the extension gets it in the first schema of search_path; where tables go
+-- to a schema of their own, have it created beforehand (e.g. in public) and keep that on the path.
+-- Keys are COLLATE "C": they compare byte by byte, as SQLite's BINARY does, whatever the database's
 -- collation, so ties broken by id (search results, keyset paging) come out in the same order.
 
 CREATE EXTENSION IF NOT EXISTS vector;

@@ -11,6 +11,7 @@ import dev.polydb.api.VectorSettings;
 import dev.polydb.jooq.Json;
 import dev.polydb.jooq.VectorIndex;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -119,7 +120,9 @@ final class SqliteVectorIndex implements VectorIndex {
 
   private static List<Hit> nearest(
       Owner owner, float[] query, int k, SearchScope scope, VectorSettings settings) {
-    Comparator<Hit> nearestFirst = Comparator.comparingDouble(Hit::distance).thenComparing(Hit::id);
+    Comparator<Hit> nearestFirst =
+        Comparator.comparingDouble(Hit::distance)
+            .thenComparing(Hit::id, SqliteVectorIndex::byCodePoint);
     PriorityQueue<Hit> best = new PriorityQueue<>(k + 1, nearestFirst.reversed());
     double queryNorm = Math.sqrt(dot(query, query));
     Map<String, String> wanted = scope.metadataEquals();
@@ -145,6 +148,14 @@ final class SqliteVectorIndex implements VectorIndex {
     List<Hit> hits = new ArrayList<>(best);
     hits.sort(nearestFirst);
     return hits;
+  }
+
+  /**
+   * Ids in code point order, which is UTF-8 byte order: SQLite's BINARY and Postgres's "C"
+   * collation. {@link String#compareTo} compares UTF-16 units and puts 😀 before U+FF21.
+   */
+  private static int byCodePoint(String a, String b) {
+    return Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
   }
 
   private static boolean matches(Map<String, String> metadata, Map<String, String> wanted) {

@@ -374,6 +374,15 @@ public abstract class OpeningContract {
   }
 
   @Test
+  void aTenantIsNeverIgnoredSilently() {
+    // until a backend supports tenants it must refuse one, not open the shared data
+    assertThatThrownBy(() -> fixture().openFresh(b -> b.tenant("acme")))
+        .isInstanceOf(DbConfigException.class)
+        .hasMessageContaining("tenant")
+        .hasMessageContaining("acme");
+  }
+
+  @Test
   void buildRejectsAPoolForAnInMemoryDatabase() {
     // one connection is one in-memory database: a larger pool would split the data
     assertThatThrownBy(() -> DbConfig.builder().url("sqlite::memory:").poolSize(2).build())
