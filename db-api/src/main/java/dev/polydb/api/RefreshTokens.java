@@ -27,7 +27,8 @@ public interface RefreshTokens {
    * Issues a token that starts a new family.
    *
    * @param userId the owner
-   * @param ttl the lifetime, or {@code null} for the configured default (30 days)
+   * @param ttl the lifetime, or {@code null} for the configured default (30 days); one reaching
+   *     past year 9999 (UTC) ends at its last millisecond
    * @param fingerprint a device fingerprint, or {@code null}
    * @return the token; its secret is not stored and cannot be read again
    * @throws DbNotFoundException when the user does not exist
@@ -82,7 +83,7 @@ public interface RefreshTokens {
    * Deletes tokens whose expiry is at or before {@code now}, {@code batchSize} rows per
    * transaction.
    *
-   * @param now the cut-off
+   * @param now the cut-off, in years 1 to 9999 (UTC)
    * @param batchSize rows per delete, 1 to 10,000
    * @return how many tokens were deleted
    * @throws DbValidationException when an argument is invalid

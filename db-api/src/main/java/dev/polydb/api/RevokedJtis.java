@@ -14,7 +14,8 @@ public interface RevokedJtis {
    *
    * @param jti the JWT id
    * @param userId the user it was issued to, or {@code null}
-   * @param expiresAt when the JWT expires; after it the revocation may be pruned
+   * @param expiresAt when the JWT expires, in years 1 to 9999 (UTC); after it the revocation may be
+   *     pruned
    * @throws DbValidationException when an argument is invalid
    * @throws DbNotFoundException when {@code userId} is given and does not exist
    * @throws DbReadOnlyException when mutations are disabled
@@ -31,11 +32,11 @@ public interface RevokedJtis {
   boolean isRevoked(String jti);
 
   /**
-   * Deletes revocations whose expiry is before {@code now}.
+   * Deletes revocations whose expiry is at or before {@code now}.
    *
-   * @param now the cut-off
+   * @param now the cut-off, in years 1 to 9999 (UTC)
    * @return how many were deleted
-   * @throws DbValidationException when {@code now} is null
+   * @throws DbValidationException when {@code now} is null or out of that range
    * @throws DbReadOnlyException when mutations are disabled
    */
   int pruneExpired(Instant now);

@@ -2,7 +2,6 @@ package dev.polydb.api;
 
 import dev.polydb.api.internal.Check;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 /**
@@ -39,7 +38,7 @@ public record SubscriptionChange(
 
   /**
    * Validates the record and truncates its instants to milliseconds, the precision every backend
-   * stores.
+   * stores; instants must lie in years 1 to 9999 (UTC), the range every backend stores.
    *
    * @throws DbValidationException naming the first invalid field
    */
@@ -49,13 +48,13 @@ public record SubscriptionChange(
     Check.identifier("externalId", externalId);
     Check.identifier("plan", plan);
     Check.notNull("status", status);
-    Check.notNull("currentPeriodEnd", currentPeriodEnd);
+    currentPeriodEnd =
+        Check.notNull("currentPeriodEnd", currentPeriodEnd)
+            .map(t -> Check.instant("currentPeriodEnd", t));
     Check.text("eventType", Check.identifier("eventType", eventType), 64);
     Check.identifier("providerEventId", providerEventId);
-    Check.notNull("occurredAt", occurredAt);
+    occurredAt = Check.instant("occurredAt", occurredAt);
     Check.utf8("payloadJson", payloadJson, MAX_PAYLOAD_BYTES);
-    currentPeriodEnd = currentPeriodEnd.map(t -> t.truncatedTo(ChronoUnit.MILLIS));
-    occurredAt = occurredAt.truncatedTo(ChronoUnit.MILLIS);
   }
 
   /**

@@ -70,9 +70,9 @@ public interface Subscriptions {
    * for each, atomically per subscription. Running it again, or twice at once, changes nothing
    * more.
    *
-   * @param now the instant to judge at
+   * @param now the instant to judge at, in years 1 to 9999 (UTC)
    * @return how many subscriptions this call expired
-   * @throws DbValidationException when {@code now} is null
+   * @throws DbValidationException when {@code now} is null or out of that range
    * @throws DbReadOnlyException when mutations are disabled
    */
   int runExpirySweep(Instant now);

@@ -10,7 +10,6 @@ import dev.polydb.api.DbTimeoutException;
 import dev.polydb.api.DbTransientException;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
-import java.sql.SQLTransientException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -78,7 +77,7 @@ final class Core {
     if (e instanceof DbException || !(e instanceof DataAccessException)) {
       return e;
     }
-    SQLException sql = findSqlException(e);
+    SQLException sql = SqlStates.find(e);
     if (sql == null) {
       return new DbFailureException(operation + " failed: " + e.getMessage(), null, e);
     }
@@ -91,14 +90,10 @@ final class Core {
     if (sql instanceof SQLTimeoutException || "57014".equals(state)) {
       return new DbTimeoutException(message, state, e);
     }
+    if (SqlStates.isTransient(sql)) {
+      return new DbTransientException(message, state, e);
+    }
     if (state != null) {
-      if (state.startsWith("08")
-          || state.equals("40001")
-          || state.equals("40P01")
-          || state.equals("57P01")
-          || state.equals("53300")) {
-        return new DbTransientException(message, state, e);
-      }
       if (state.equals("23505")) {
         return new DbConflictException(message, state, e);
       }
@@ -109,18 +104,6 @@ final class Core {
         return new DbReadOnlyException(message, state, e);
       }
     }
-    if (sql instanceof SQLTransientException) {
-      return new DbTransientException(message, state, e);
-    }
     return new DbFailureException(message, state, e);
-  }
-
-  private static SQLException findSqlException(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof SQLException s) {
-        return s;
-      }
-    }
-    return null;
   }
 }

@@ -96,8 +96,12 @@ public final class JooqProvider implements DbProvider {
                   .withExecuteLogging(false));
       Core core = new Core(backend, config, dsl, readDimension(dsl));
       return new JooqProvider(core, Session.pooled(core), new JtiCache(config));
-    } catch (RuntimeException e) {
-      backend.close();
+    } catch (RuntimeException | Error e) {
+      try {
+        backend.close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
       throw e;
     }
   }

@@ -12,7 +12,6 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -51,7 +50,7 @@ final class JooqRefreshTokens implements RefreshTokens {
         ctx -> {
           Owners.require(ctx, s.t, userId);
           Instant now = s.now();
-          Instant familyEnd = plus(now, s.core.config.refreshFamilyLifetime());
+          Instant familyEnd = Times.later(now, s.core.config.refreshFamilyLifetime());
           String familyId = s.newId();
           return insert(ctx, userId, familyId, null, fingerprint, now, life, familyEnd, null);
         });
@@ -138,7 +137,7 @@ final class JooqRefreshTokens implements RefreshTokens {
     Instant now = s.now();
     Duration grace = s.core.config.refreshReuseGrace();
     Instant rotatedAt = presented.rotatedAt().orElseThrow();
-    if (!grace.isZero() && !now.isAfter(rotatedAt.plus(grace))) {
+    if (!grace.isZero() && !now.isAfter(Times.later(rotatedAt, grace))) {
       Optional<Record> child =
           ctx.select(t.all)
               .from(t.table)
@@ -189,7 +188,7 @@ final class JooqRefreshTokens implements RefreshTokens {
 
   @Override
   public int pruneExpired(Instant now, int batchSize) {
-    Instant cutoff = Check.notNull("now", now).truncatedTo(ChronoUnit.MILLIS);
+    Instant cutoff = Check.instant("now", now);
     Check.range("batchSize", batchSize, 1, 10_000);
     s.core.requireMutations("refresh token prune");
     int total = 0;
@@ -226,7 +225,7 @@ final class JooqRefreshTokens implements RefreshTokens {
     byte[] raw = new byte[32];
     RANDOM.nextBytes(raw);
     String secret = B64.encodeToString(raw);
-    Instant expires = plus(now, life);
+    Instant expires = Times.later(now, life);
     if (expires.isAfter(familyEnd)) {
       expires = familyEnd;
     }
@@ -282,14 +281,6 @@ final class JooqRefreshTokens implements RefreshTokens {
       throw new DbValidationException("token", "must be at most 512 characters: " + token.length());
     }
     return token;
-  }
-
-  private static Instant plus(Instant now, Duration d) {
-    try {
-      return now.plus(d);
-    } catch (ArithmeticException | java.time.DateTimeException e) {
-      return Instant.parse("9999-12-31T23:59:59Z");
-    }
   }
 
   static String hash(String secret) {

@@ -3,7 +3,6 @@ package dev.polydb.jooq;
 import dev.polydb.api.RevokedJtis;
 import dev.polydb.api.internal.Check;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import org.jooq.Record2;
 
@@ -24,7 +23,7 @@ final class JooqRevokedJtis implements RevokedJtis {
     if (userId != null) {
       Check.identifier("userId", userId);
     }
-    Instant expires = Check.notNull("expiresAt", expiresAt).truncatedTo(ChronoUnit.MILLIS);
+    Instant expires = Check.instant("expiresAt", expiresAt);
     // even inside a transaction that may roll back: dropping a cached "no" is always safe
     cache.revoking(jti);
     Record2<Instant, String> stored =
@@ -84,7 +83,7 @@ final class JooqRevokedJtis implements RevokedJtis {
 
   @Override
   public int pruneExpired(Instant now) {
-    Instant cutoff = Check.notNull("now", now).truncatedTo(ChronoUnit.MILLIS);
+    Instant cutoff = Check.instant("now", now);
     return s.write(
         "jti prune", ctx -> ctx.deleteFrom(t.table).where(t.expiresAt.le(cutoff)).execute());
   }

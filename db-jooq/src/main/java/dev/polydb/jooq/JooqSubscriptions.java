@@ -12,7 +12,6 @@ import dev.polydb.api.SubscriptionUpdate.Outcome;
 import dev.polydb.api.Subscriptions;
 import dev.polydb.api.internal.Check;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import org.jooq.Condition;
@@ -128,7 +127,7 @@ final class JooqSubscriptions implements Subscriptions {
   public Optional<Subscription> findActive(String userId) {
     Check.identifier("userId", userId);
     Instant now = s.now();
-    Instant pastDueCutoff = now.minus(s.core.config.pastDueGrace());
+    Instant pastDueCutoff = Times.earlier(now, s.core.config.pastDueGrace());
     Condition current =
         t.status
             .in(SubscriptionStatus.ACTIVE.storedName(), SubscriptionStatus.TRIALING.storedName())
@@ -187,9 +186,8 @@ final class JooqSubscriptions implements Subscriptions {
 
   @Override
   public int runExpirySweep(Instant now) {
-    Check.notNull("now", now);
-    Instant cutoff = now.truncatedTo(ChronoUnit.MILLIS);
-    Instant pastDueCutoff = cutoff.minus(s.core.config.pastDueGrace());
+    Instant cutoff = Check.instant("now", now);
+    Instant pastDueCutoff = Times.earlier(cutoff, s.core.config.pastDueGrace());
     Instant at = s.now();
     Condition due =
         t.status

@@ -88,8 +88,9 @@ final class JooqVectorStore implements VectorStore {
           "chunk upsert",
           ctx -> {
             VectorSettings settings = claimModel(ctx, chunks.get(0).model());
+            Map<String, float[]> embeddings = new HashMap<>();
             for (Chunk chunk : chunks) {
-              checkEmbedding("embedding", chunk.embedding(), settings);
+              embeddings.put(chunk.id(), storable("embedding", chunk.embedding(), settings));
               if (!settings.model().orElseThrow().equals(chunk.model())) {
                 throw new DbValidationException(
                     "model",
@@ -124,7 +125,7 @@ final class JooqVectorStore implements VectorStore {
                       .set(c.chunkIndex, chunk.chunkIndex())
                       .set(c.text, chunk.text())
                       .set(c.metadata, metadata)
-                      .set(c.embedding, chunk.embedding())
+                      .set(c.embedding, embeddings.get(chunk.id()))
                       .set(c.model, chunk.model())
                       .set(c.createdAt, now)
                       .onConflict(c.id)
@@ -190,9 +191,9 @@ final class JooqVectorStore implements VectorStore {
         "chunk search",
         ctx -> {
           VectorSettings settings = settings(ctx);
-          checkEmbedding("query", query, settings);
+          float[] comparable = storable("query", query, settings);
           List<VectorIndex.Hit> hits =
-              index.search(ctx, query, k, scope, settings, s.inTransaction());
+              index.search(ctx, comparable, k, scope, settings, s.inTransaction());
           if (hits.isEmpty()) {
             return List.of();
           }
@@ -208,16 +209,48 @@ final class JooqVectorStore implements VectorStore {
         });
   }
 
-  private static void checkEmbedding(String field, float[] v, VectorSettings settings) {
+  /**
+   * Validates an embedding or query against the store's settings and returns the values every
+   * backend stores and compares: at half precision, rounded to it (see {@link VectorSettings}).
+   */
+  private static float[] storable(String field, float[] v, VectorSettings settings) {
     Check.vector(field, v, settings.dimension());
-    if (settings.metric() == DistanceMetric.COSINE) {
-      for (float x : v) {
-        if (x != 0f) {
-          return;
+    float[] values = v;
+    if (settings.halfPrecision()) {
+      values = new float[v.length];
+      for (int i = 0; i < v.length; i++) {
+        if (Math.abs(v[i]) > VectorSettings.HALF_PRECISION_MAX) {
+          throw new DbValidationException(
+              field,
+              "must hold numbers within ±"
+                  + VectorSettings.HALF_PRECISION_MAX
+                  + " at half precision (dimension "
+                  + settings.dimension()
+                  + "): "
+                  + v[i]
+                  + " at index "
+                  + i);
         }
+        values[i] = HalfFloats.round(v[i]);
       }
-      throw new DbValidationException(field, "must not be the zero vector under cosine distance");
     }
+    if (settings.metric() == DistanceMetric.COSINE && isZero(values)) {
+      throw new DbValidationException(
+          field,
+          settings.halfPrecision()
+              ? "must not round to the zero vector at half precision under cosine distance"
+              : "must not be the zero vector under cosine distance");
+    }
+    return values;
+  }
+
+  private static boolean isZero(float[] v) {
+    for (float x : v) {
+      if (x != 0f) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private Chunk map(Record r) {

@@ -21,8 +21,9 @@ public final class Pools {
    * @param what what is being opened, for the message, e.g. {@code postgres database <url>}, with
    *     the password already redacted
    * @return the pool
-   * @throws DbTransientException when the database cannot be reached (SQLState class 08): retrying
-   *     may help
+   * @throws DbTransientException when the database cannot be reached or cannot take a connection
+   *     now (SQLState class 08, a server starting up or shutting down, too many connections):
+   *     retrying may help
    * @throws DbConfigException for any other failure
    */
   public static HikariDataSource start(HikariConfig config, String what) {
@@ -35,17 +36,13 @@ public final class Pools {
 
   private static DbException openFailure(RuntimeException e, String what) {
     Throwable root = e;
-    SQLException sql = null;
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException s && sql == null) {
-        sql = s;
-      }
-      root = t;
+    while (root.getCause() != null) {
+      root = root.getCause();
     }
     String message = "cannot open " + what + ": " + root.getMessage();
-    String state = sql == null ? null : sql.getSQLState();
-    if (state != null && state.startsWith("08")) {
-      return new DbTransientException(message, state, e);
+    SQLException sql = SqlStates.find(e);
+    if (sql != null && SqlStates.isTransient(sql)) {
+      return new DbTransientException(message, sql.getSQLState(), e);
     }
     return new DbConfigException(message, e);
   }

@@ -39,11 +39,18 @@ final class Session {
     return core.ids.next();
   }
 
-  /** Runs reads: in the caller's transaction if there is one, else with autocommit. */
+  /**
+   * Runs reads: with autocommit, or inside the caller's transaction under a savepoint, so that a
+   * failed read (a timeout, a missing table) leaves the caller's transaction usable on Postgres as
+   * it does on SQLite.
+   */
   <T> T read(String operation, Function<DSLContext, T> work) {
     core.ensureOpen();
     try {
-      return work.apply(tx != null ? tx : core.dsl);
+      if (tx != null) {
+        return tx.transactionResult(nested -> work.apply(nested.dsl()));
+      }
+      return work.apply(core.dsl);
     } catch (RuntimeException e) {
       throw core.translate(e, operation);
     }

@@ -1,5 +1,6 @@
 package dev.polydb.migrations;
 
+import dev.polydb.api.VectorSettings;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -77,13 +78,14 @@ public final class Migrations {
     }
 
     /**
-     * The pgvector column type: {@code vector} up to 2000 dimensions (the most an HNSW index takes
+     * The pgvector column type: {@code vector} up to {@link
+     * VectorSettings#MAX_FULL_PRECISION_DIMENSION} dimensions (2000, the most an HNSW index takes
      * of it), {@code halfvec} above, which halves the storage and is indexed up to 4000.
      *
      * @return {@code vector} or {@code halfvec}
      */
     public String embeddingType() {
-      return vectorDimension <= 2000 ? "vector" : "halfvec";
+      return vectorDimension <= VectorSettings.MAX_FULL_PRECISION_DIMENSION ? "vector" : "halfvec";
     }
 
     Map<String, String> placeholders() {

@@ -16,6 +16,8 @@ import dev.polydb.api.DbReadOnlyException;
 import dev.polydb.api.DbTimeoutException;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.DistanceMetric;
+import dev.polydb.api.Health;
+import dev.polydb.api.JournalEntry;
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.UserProfile;
 import dev.polydb.testkit.DbProviderContract;
@@ -111,6 +113,59 @@ class PostgresProviderTest {
       }
 
       assertThat(db.journal().insert(user, "x").content()).isEqualTo("x");
+    }
+  }
+
+  /**
+   * Postgres refuses every statement of a transaction after a failed one; a read or a health check
+   * inside {@code inTransaction} runs under a savepoint, so its failure leaves the caller's
+   * transaction usable, as on SQLite.
+   */
+  @Test
+  void aReadOrHealthCheckThatTimesOutInsideATransactionLeavesItUsable() throws SQLException {
+    String url = newUrl();
+    try (DbProvider db =
+            DbProviders.open(config(url).statementTimeout(Duration.ofMillis(300)).build());
+        Connection locker = server.dataSource(url).getConnection()) {
+      locker.setAutoCommit(false);
+      String kept =
+          db.inTransaction(
+              tx -> {
+                String id = tx.users().create("google", "ada", UserProfile.EMPTY).id();
+                lockExclusively(locker, "schema_migrations", "journal_entries");
+
+                Health health = tx.health();
+                assertThat(health.reachable()).isFalse();
+                assertThat(health.problem()).hasValueSatisfying(p -> assertThat(p).isNotBlank());
+                assertThatThrownBy(() -> tx.journal().list(id, 10, 0))
+                    .isInstanceOf(DbTimeoutException.class);
+
+                rollback(locker);
+                assertThat(tx.health().reachable()).isTrue();
+                tx.journal().insert(id, "after the timeouts");
+                return id;
+              });
+
+      assertThat(db.users().findById(kept)).isPresent();
+      assertThat(db.journal().list(kept, 10, 0))
+          .extracting(JournalEntry::content)
+          .containsExactly("after the timeouts");
+    }
+  }
+
+  private static void lockExclusively(Connection c, String... tables) {
+    try (Statement st = c.createStatement()) {
+      st.execute("lock table " + String.join(", ", tables) + " in access exclusive mode");
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void rollback(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -387,6 +442,31 @@ class PostgresProviderTest {
       }
       // a refused connection is not retried for the pool's 30 s connection timeout
       assertThat(elapsed).isLessThan(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void aServerThatCannotTakeAConnectionNowIsATransientErrorWhenOpening() throws SQLException {
+    String url = newUrl();
+    String role = "polydb_limited_" + Long.toHexString(System.nanoTime());
+    try (Connection admin = server.dataSource(url).getConnection();
+        Statement st = admin.createStatement()) {
+      st.execute("create role " + role + " login password 'limited-pw' connection limit 0");
+      try {
+        String asRole = url.replaceFirst("://[^@/]*@", "://" + role + ":limited-pw@");
+        assertThat(asRole).as("a URL with a user").contains(role);
+
+        DbTransientException e =
+            catchThrowableOfType(
+                DbTransientException.class, () -> DbProviders.open(config(asRole).build()));
+
+        // "too many connections for role": retrying later may succeed, the URL is not wrong
+        assertThat(e).isNotNull();
+        assertThat(e.sqlState()).contains("53300");
+        assertThat(e.getMessage()).doesNotContain("limited-pw");
+      } finally {
+        st.execute("drop role " + role);
+      }
     }
   }
 

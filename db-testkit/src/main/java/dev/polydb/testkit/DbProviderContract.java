@@ -39,6 +39,12 @@ public abstract class DbProviderContract {
   /** Where the suite's clock starts. */
   public static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
+  /** The earliest instant every backend stores: the first millisecond of year 1 (UTC). */
+  public static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+
+  /** The latest instant every backend stores: the last millisecond of year 9999 (UTC). */
+  public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
+
   private final Fixture fixture = new Fixture();
 
   /**

@@ -19,6 +19,7 @@ import dev.polydb.api.RotationResult.Rotated;
 import dev.polydb.api.UserProfile;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.Set;
@@ -452,6 +453,38 @@ public abstract class RefreshTokensContract {
 
     assertThat(tokens().pruneExpired(now().plus(Duration.ofHours(1)).minusMillis(1), 10)).isZero();
     assertThat(tokens().rotate(issued.token(), userId)).isInstanceOf(Rotated.class);
+  }
+
+  @Test
+  void lifetimesTooLongToRepresentEndAtTheLastStoredMillisecond() {
+    Duration forever = ChronoUnit.FOREVER.getDuration();
+    DbProvider db = fixture().openFresh(b -> b.refreshFamilyLifetime(forever));
+    String userId = user(db, "ada");
+
+    IssuedToken issued = db.refreshTokens().issue(userId, forever, null);
+
+    assertThat(issued.record().expiresAt()).isEqualTo(DbProviderContract.LATEST);
+    assertThat(issued.record().familyExpiresAt()).isEqualTo(DbProviderContract.LATEST);
+    assertThat(db.refreshTokens().findValid(issued.token())).contains(issued.record());
+    assertThat(db.refreshTokens().pruneExpired(DbProviderContract.LATEST.minusMillis(1), 10))
+        .isZero();
+    assertThat(db.refreshTokens().pruneExpired(DbProviderContract.LATEST, 10)).isEqualTo(1);
+  }
+
+  @Test
+  void pruneExpiredRefusesACutoffOutsideTheStoredRange() {
+    for (Instant bad :
+        new Instant[] {
+          Instant.MAX,
+          Instant.MIN,
+          DbProviderContract.LATEST.plusMillis(1),
+          DbProviderContract.EARLIEST.minusMillis(1)
+        }) {
+      assertThatThrownBy(() -> tokens().pruneExpired(bad, 10))
+          .isInstanceOfSatisfying(
+              DbValidationException.class, e -> assertThat(e.field()).isEqualTo("now"));
+    }
+    assertThat(tokens().pruneExpired(DbProviderContract.EARLIEST, 10)).isZero();
   }
 
   @Test

@@ -139,6 +139,26 @@ public abstract class RevokedJtisContract {
   }
 
   @Test
+  void expiriesAndCutoffsOutsideTheStoredRangeAreRefused() {
+    for (Instant bad :
+        new Instant[] {
+          Instant.MAX,
+          Instant.MIN,
+          DbProviderContract.LATEST.plusMillis(1),
+          DbProviderContract.EARLIEST.minusMillis(1)
+        }) {
+      assertRefused(() -> jtis().revoke("jti-1", null, bad), "expiresAt");
+      assertRefused(() -> jtis().pruneExpired(bad), "now");
+    }
+    assertThat(jtis().isRevoked("jti-1")).isFalse();
+
+    jtis().revoke("jti-1", null, DbProviderContract.LATEST);
+    assertThat(jtis().isRevoked("jti-1")).isTrue();
+    assertThat(jtis().pruneExpired(DbProviderContract.EARLIEST)).isZero();
+    assertThat(jtis().pruneExpired(DbProviderContract.LATEST)).isEqualTo(1);
+  }
+
+  @Test
   void pruneExpiredDeletesExpiredOnesAndKeepsLiveOnes() {
     Instant start = now();
     jtis().revoke("a", null, start.plus(Duration.ofMinutes(1)));

@@ -794,6 +794,18 @@ public abstract class SubscriptionsContract {
     assertValidation("providerEventId", () -> change(user, "sub", " ").build());
     assertValidation("providerEventId", () -> change(user, "sub", "e".repeat(256)).build());
     assertValidation("occurredAt", () -> change(user, "sub", "evt").occurredAt(null).build());
+    for (Instant outside :
+        new Instant[] {
+          Instant.MAX,
+          Instant.MIN,
+          DbProviderContract.LATEST.plusMillis(1),
+          DbProviderContract.EARLIEST.minusMillis(1)
+        }) {
+      assertValidation("occurredAt", () -> change(user, "sub", "evt").occurredAt(outside).build());
+      assertValidation(
+          "currentPeriodEnd", () -> change(user, "sub", "evt").currentPeriodEnd(outside).build());
+      assertValidation("now", () -> subs().runExpirySweep(outside));
+    }
     assertValidation("payloadJson", () -> change(user, "sub", "evt").payloadJson(null).build());
     assertValidation(
         "payloadJson", () -> change(user, "sub", "evt").payloadJson("{\"a\":\"\0\"}").build());
@@ -801,6 +813,8 @@ public abstract class SubscriptionsContract {
     change(user, "x".repeat(255), "e".repeat(255))
         .provider("p".repeat(64))
         .eventType("t".repeat(64))
+        .occurredAt(DbProviderContract.EARLIEST)
+        .currentPeriodEnd(DbProviderContract.LATEST)
         .build();
   }
 
@@ -814,6 +828,26 @@ public abstract class SubscriptionsContract {
     assertValidation("provider", () -> subs().listEvents(" ", "sub_1"));
     assertValidation("externalId", () -> subs().listEvents("stripe", ""));
     assertValidation("now", () -> subs().runExpirySweep(null));
+  }
+
+  @Test
+  void instantsAtTheEndsOfTheStoredRangeRoundTrip() {
+    String userId = newUser("ada");
+    SubscriptionUpdate update =
+        subs()
+            .upsertActive(
+                change(userId, "sub_far", "evt_far")
+                    .occurredAt(DbProviderContract.EARLIEST)
+                    .currentPeriodEnd(DbProviderContract.LATEST)
+                    .build());
+
+    assertThat(update.subscription().currentPeriodEnd()).contains(DbProviderContract.LATEST);
+    assertThat(subs().listEvents("stripe", "sub_far"))
+        .extracting(SubscriptionEvent::occurredAt)
+        .containsExactly(DbProviderContract.EARLIEST);
+    assertThat(subs().findActive(userId)).contains(update.subscription());
+    assertThat(subs().runExpirySweep(DbProviderContract.LATEST.minusMillis(1))).isZero();
+    assertThat(subs().runExpirySweep(DbProviderContract.LATEST)).isEqualTo(1);
   }
 
   @Test

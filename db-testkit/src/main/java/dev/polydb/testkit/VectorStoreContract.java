@@ -14,6 +14,7 @@ import dev.polydb.api.DbValidationException;
 import dev.polydb.api.DistanceMetric;
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.UserProfile;
+import dev.polydb.api.VectorSettings;
 import dev.polydb.api.VectorStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -388,6 +389,58 @@ public abstract class VectorStoreContract {
                 Optional.of(DbProviderContract.START.plusMillis(123))));
     assertThat(stored.embedding()).containsExactly(embedding);
     assertThat(matches.get(0).distance()).isCloseTo(0.0, within(TOLERANCE));
+  }
+
+  @Test
+  void aboveTwoThousandDimensionsEmbeddingsAreKeptAtHalfPrecision() {
+    int dimension = VectorSettings.MAX_FULL_PRECISION_DIMENSION + 1;
+    DbProvider db = fixture().openFresh(b -> b.vectorDimension(dimension));
+    String user = newUser(db, "half");
+    assertThat(db.vectors().settings().halfPrecision()).isTrue();
+    // {written, kept}: binary16 has 10 fraction bits, subnormals down to 2^-24, ties go to even
+    float[][] cases = {
+      {0.1f, 0.0999755859375f},
+      {-0.333f, -0.3330078125f},
+      {12345.678f, 12344f},
+      {1.00146484375f, 1.001953125f},
+      {1e-7f, 1.1920928955078125e-7f},
+      {3e-8f, 5.960464477539063e-8f},
+      {2.9802322387695312e-8f, 0f},
+      {1e-9f, 0f},
+      {65504f, 65504f},
+      {-65504f, -65504f}
+    };
+    float[] written = new float[dimension];
+    float[] kept = new float[dimension];
+    for (int i = 0; i < cases.length; i++) {
+      written[i] = cases[i][0];
+      kept[i] = cases[i][1];
+    }
+
+    db.vectors().upsert(List.of(Chunk.of("h1", user, "doc", 0, "half", Map.of(), written, MODEL)));
+
+    List<ChunkMatch> matches = db.vectors().search(written, 1, SearchScope.user(user));
+    assertThat(matches).hasSize(1);
+    assertThat(matches.get(0).chunk().embedding()).containsExactly(kept);
+    assertThat(matches.get(0).distance()).isCloseTo(0.0, within(TOLERANCE));
+
+    float[] tooLarge = written.clone();
+    tooLarge[3] = 65505f;
+    assertRefused(
+        () ->
+            db.vectors()
+                .upsert(List.of(Chunk.of("h2", user, "doc", 1, "big", Map.of(), tooLarge, MODEL))),
+        "embedding");
+    assertRefused(() -> db.vectors().search(tooLarge, 1, SearchScope.user(user)), "query");
+    float[] vanishing = new float[dimension];
+    vanishing[0] = 1e-9f;
+    assertRefused(
+        () ->
+            db.vectors()
+                .upsert(
+                    List.of(Chunk.of("h3", user, "doc", 2, "tiny", Map.of(), vanishing, MODEL))),
+        "embedding");
+    assertThat(ids(db.vectors().search(written, 10, SearchScope.user(user)))).containsExactly("h1");
   }
 
   @Test

@@ -2,6 +2,8 @@ package dev.polydb.api.internal;
 
 import dev.polydb.api.DbValidationException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
  * Input checks shared by the api's records and the providers. Public only so that provider modules
@@ -10,6 +12,12 @@ import java.time.Duration;
 public final class Check {
   /** Longest identifier accepted: ids, subjects, external ids, JWT ids, document ids. */
   public static final int MAX_IDENTIFIER = 255;
+
+  /** Earliest instant a backend stores: the first millisecond of year 1 (UTC). */
+  public static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+
+  /** Latest instant a backend stores: the last millisecond of year 9999 (UTC). */
+  public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
 
   private Check() {}
 
@@ -99,6 +107,24 @@ public final class Check {
       throw new DbValidationException(field, "must not be null");
     }
     return value;
+  }
+
+  /**
+   * Requires an instant between {@link #EARLIEST} and {@link #LATEST}, the range every backend
+   * stores, and truncates it to milliseconds, the precision every backend keeps.
+   *
+   * @param field the field name used in the error
+   * @param value the value
+   * @return the value truncated to milliseconds
+   * @throws DbValidationException when the value is null or out of range
+   */
+  public static Instant instant(String field, Instant value) {
+    notNull(field, value);
+    if (value.isBefore(EARLIEST) || value.isAfter(LATEST)) {
+      throw new DbValidationException(
+          field, "must be between " + EARLIEST + " and " + LATEST + ": " + value);
+    }
+    return value.truncatedTo(ChronoUnit.MILLIS);
   }
 
   /**
