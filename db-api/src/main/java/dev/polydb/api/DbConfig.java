@@ -30,7 +30,10 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code DB_VECTOR_DIMENSION}</td><td>1536</td></tr>
  *   <tr><td>{@code DB_VECTOR_METRIC}</td><td>cosine ({@code l2}, {@code inner_product})</td></tr>
  *   <tr><td>{@code DB_EMBEDDING_MODEL}</td><td>none: the first chunk written decides</td></tr>
+ *   <tr><td>{@code DB_VECTOR_INDEX}</td><td>hnsw ({@code ivfflat}, {@code none}; Postgres)</td></tr>
  *   <tr><td>{@code DB_VECTOR_EF_SEARCH}</td><td>40 (Postgres HNSW; raised to k per query)</td></tr>
+ *   <tr><td>{@code DB_VECTOR_LISTS}</td><td>100 (Postgres IVFFlat)</td></tr>
+ *   <tr><td>{@code DB_VECTOR_PROBES}</td><td>10 (Postgres IVFFlat, per query)</td></tr>
  *   <tr><td>{@code DB_REFRESH_TOKEN_TTL}</td><td>30d</td></tr>
  *   <tr><td>{@code DB_REFRESH_FAMILY_LIFETIME}</td><td>90d</td></tr>
  *   <tr><td>{@code DB_REFRESH_REUSE_GRACE}</td><td>0s</td></tr>
@@ -58,7 +61,10 @@ public final class DbConfig {
   private final int vectorDimension;
   private final DistanceMetric vectorMetric;
   private final String embeddingModel;
+  private final VectorIndexType vectorIndex;
   private final int vectorEfSearch;
+  private final int vectorIvfflatLists;
+  private final int vectorIvfflatProbes;
   private final Duration refreshTokenTtl;
   private final Duration refreshFamilyLifetime;
   private final Duration refreshReuseGrace;
@@ -78,7 +84,10 @@ public final class DbConfig {
     this.vectorDimension = b.vectorDimension;
     this.vectorMetric = b.vectorMetric;
     this.embeddingModel = b.embeddingModel;
+    this.vectorIndex = b.vectorIndex;
     this.vectorEfSearch = b.vectorEfSearch;
+    this.vectorIvfflatLists = b.vectorIvfflatLists;
+    this.vectorIvfflatProbes = b.vectorIvfflatProbes;
     this.refreshTokenTtl = b.refreshTokenTtl;
     this.refreshFamilyLifetime = b.refreshFamilyLifetime;
     this.refreshReuseGrace = b.refreshReuseGrace;
@@ -136,7 +145,10 @@ public final class DbConfig {
     b.vectorDimension = vectorDimension;
     b.vectorMetric = vectorMetric;
     b.embeddingModel = embeddingModel;
+    b.vectorIndex = vectorIndex;
     b.vectorEfSearch = vectorEfSearch;
+    b.vectorIvfflatLists = vectorIvfflatLists;
+    b.vectorIvfflatProbes = vectorIvfflatProbes;
     b.refreshTokenTtl = refreshTokenTtl;
     b.refreshFamilyLifetime = refreshFamilyLifetime;
     b.refreshReuseGrace = refreshReuseGrace;
@@ -249,6 +261,36 @@ public final class DbConfig {
   }
 
   /**
+   * The approximate index a new Postgres database is migrated with.
+   *
+   * @return HNSW by default
+   */
+  public VectorIndexType vectorIndex() {
+    return vectorIndex;
+  }
+
+  /**
+   * How many lists a new Postgres database's IVFFlat index is built with; pgvector suggests rows /
+   * 1000 up to a million rows, and sqrt(rows) above.
+   *
+   * @return 100 by default
+   */
+  public int vectorIvfflatLists() {
+    return vectorIvfflatLists;
+  }
+
+  /**
+   * How many IVFFlat lists a search probes first, set per query; when the scope leaves fewer than k
+   * rows in them, iterative scans probe more. Larger finds more true neighbours and costs more
+   * time. Other indexes ignore it.
+   *
+   * @return 10 by default (pgvector's own is 1), the square root of the default lists
+   */
+  public int vectorIvfflatProbes() {
+    return vectorIvfflatProbes;
+  }
+
+  /**
    * The candidate list size of an approximate (HNSW) search, set per query and raised to the
    * query's k when smaller: larger finds more true neighbours and costs more time. Backends that
    * search exactly ignore it.
@@ -343,8 +385,14 @@ public final class DbConfig {
         + vectorMetric
         + ", embeddingModel="
         + embeddingModel
+        + ", vectorIndex="
+        + vectorIndex
         + ", vectorEfSearch="
         + vectorEfSearch
+        + ", vectorIvfflatLists="
+        + vectorIvfflatLists
+        + ", vectorIvfflatProbes="
+        + vectorIvfflatProbes
         + "]";
   }
 
@@ -360,7 +408,10 @@ public final class DbConfig {
     private int vectorDimension = 1536;
     private DistanceMetric vectorMetric = DistanceMetric.COSINE;
     private String embeddingModel;
+    private VectorIndexType vectorIndex = VectorIndexType.HNSW;
     private int vectorEfSearch = 40;
+    private int vectorIvfflatLists = 100;
+    private int vectorIvfflatProbes = 10;
     private Duration refreshTokenTtl = Duration.ofDays(30);
     private Duration refreshFamilyLifetime = Duration.ofDays(90);
     private Duration refreshReuseGrace = Duration.ZERO;
@@ -523,6 +574,51 @@ public final class DbConfig {
     }
 
     /**
+     * Sets the approximate index for new Postgres databases.
+     *
+     * @param value the index type
+     * @return this builder
+     * @throws DbConfigException when null
+     */
+    public Builder vectorIndex(VectorIndexType value) {
+      if (value == null) {
+        throw new DbConfigException("vector index must not be null");
+      }
+      this.vectorIndex = value;
+      return this;
+    }
+
+    /**
+     * Sets how many lists a new Postgres database's IVFFlat index has.
+     *
+     * @param value 1 to 32768, pgvector's limit
+     * @return this builder
+     * @throws DbConfigException when out of range
+     */
+    public Builder vectorIvfflatLists(int value) {
+      if (value < 1 || value > 32_768) {
+        throw new DbConfigException("vector IVFFlat lists must be between 1 and 32768: " + value);
+      }
+      this.vectorIvfflatLists = value;
+      return this;
+    }
+
+    /**
+     * Sets how many IVFFlat lists a search probes first.
+     *
+     * @param value 1 to 32768
+     * @return this builder
+     * @throws DbConfigException when out of range
+     */
+    public Builder vectorIvfflatProbes(int value) {
+      if (value < 1 || value > 32_768) {
+        throw new DbConfigException("vector IVFFlat probes must be between 1 and 32768: " + value);
+      }
+      this.vectorIvfflatProbes = value;
+      return this;
+    }
+
+    /**
      * Sets the candidate list size of approximate vector searches.
      *
      * @param value 1 to 1000
@@ -651,7 +747,10 @@ public final class DbConfig {
       apply(env, "DB_VECTOR_DIMENSION", v -> vectorDimension(integer(v)));
       apply(env, "DB_VECTOR_METRIC", v -> vectorMetric(metric(v)));
       apply(env, "DB_EMBEDDING_MODEL", this::embeddingModel);
+      apply(env, "DB_VECTOR_INDEX", v -> vectorIndex(indexType(v)));
       apply(env, "DB_VECTOR_EF_SEARCH", v -> vectorEfSearch(integer(v)));
+      apply(env, "DB_VECTOR_LISTS", v -> vectorIvfflatLists(integer(v)));
+      apply(env, "DB_VECTOR_PROBES", v -> vectorIvfflatProbes(integer(v)));
       apply(env, "DB_REFRESH_TOKEN_TTL", v -> refreshTokenTtl(duration(v)));
       apply(env, "DB_REFRESH_FAMILY_LIFETIME", v -> refreshFamilyLifetime(duration(v)));
       apply(env, "DB_REFRESH_REUSE_GRACE", v -> refreshReuseGrace(duration(v)));
@@ -707,6 +806,14 @@ public final class DbConfig {
           return false;
         }
         default -> throw new DbConfigException("must be true or false: " + v);
+      }
+    }
+
+    private static VectorIndexType indexType(String v) {
+      try {
+        return VectorIndexType.valueOf(v.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new DbConfigException("must be hnsw, ivfflat or none: " + v);
       }
     }
 

@@ -82,7 +82,9 @@ public final class JooqProvider implements DbProvider {
               new Migrations.Settings(
                   config.vectorDimension(),
                   config.vectorMetric().name().toLowerCase(Locale.ROOT),
-                  config.embeddingModel()));
+                  config.embeddingModel(),
+                  config.vectorIndex().name().toLowerCase(Locale.ROOT),
+                  config.vectorIvfflatLists()));
       prepareSchema(backend, config, migrations);
       DSLContext dsl =
           DSL.using(

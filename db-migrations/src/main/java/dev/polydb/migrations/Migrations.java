@@ -51,9 +51,15 @@ public final class Migrations {
    * @param vectorDimension the embedding dimension, 1 to 16,000
    * @param vectorMetric {@code cosine}, {@code l2} or {@code inner_product}
    * @param embeddingModel the embedding model, or empty to let the first chunk decide
+   * @param vectorIndex the Postgres index: {@code hnsw}, {@code ivfflat} or {@code none}
+   * @param ivfflatLists the IVFFlat index's lists, 1 to 32768
    */
   public record Settings(
-      int vectorDimension, String vectorMetric, Optional<String> embeddingModel) {
+      int vectorDimension,
+      String vectorMetric,
+      Optional<String> embeddingModel,
+      String vectorIndex,
+      int ivfflatLists) {
     /**
      * Validates the settings; they are written into SQL, so nothing else gets through.
      *
@@ -68,6 +74,14 @@ public final class Migrations {
         throw new IllegalArgumentException(
             "vector metric must be cosine, l2 or inner_product: " + vectorMetric);
       }
+      if (!Arrays.asList("hnsw", "ivfflat", "none").contains(vectorIndex)) {
+        throw new IllegalArgumentException(
+            "vector index must be hnsw, ivfflat or none: " + vectorIndex);
+      }
+      if (ivfflatLists < 1 || ivfflatLists > 32_768) {
+        throw new IllegalArgumentException(
+            "IVFFlat lists must be between 1 and 32768: " + ivfflatLists);
+      }
       Objects.requireNonNull(embeddingModel, "embeddingModel");
       embeddingModel.ifPresent(
           m -> {
@@ -75,6 +89,17 @@ public final class Migrations {
               throw new IllegalArgumentException("embedding model must be 1 to 255 characters");
             }
           });
+    }
+
+    /**
+     * Settings with an HNSW index on Postgres, the default.
+     *
+     * @param vectorDimension the embedding dimension, 1 to 16,000
+     * @param vectorMetric {@code cosine}, {@code l2} or {@code inner_product}
+     * @param embeddingModel the embedding model, or empty to let the first chunk decide
+     */
+    public Settings(int vectorDimension, String vectorMetric, Optional<String> embeddingModel) {
+      this(vectorDimension, vectorMetric, embeddingModel, "hnsw", 100);
     }
 
     /**
@@ -96,6 +121,10 @@ public final class Migrations {
             default -> "cosine";
           };
       return Map.of(
+          "vector_index",
+          vectorIndex,
+          "ivfflat_lists",
+          Integer.toString(ivfflatLists),
           "vector_dimension",
           Integer.toString(vectorDimension),
           "vector_metric",

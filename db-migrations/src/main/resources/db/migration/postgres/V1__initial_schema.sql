@@ -115,12 +115,18 @@ CREATE TABLE chunks (
 );
 CREATE INDEX chunks_user_id_document_id_idx ON chunks (user_id, document_id);
 
--- The approximate index (the only one SQLite lacks: it searches exactly, in Java). HNSW takes no
--- more than 4000 dimensions of halfvec; above that the search is exact, with no index.
+-- The approximate index (the only one SQLite lacks: it searches exactly, in Java): HNSW by
+-- default, IVFFlat or none as configured. Neither takes more than 4000 dimensions of halfvec;
+-- above that the search is exact, with no index.
 DO $$
 BEGIN
-    IF ${vector_dimension} <= 4000 THEN
+    IF ${vector_dimension} > 4000 THEN
+        RETURN;
+    ELSIF '${vector_index}' = 'hnsw' THEN
         CREATE INDEX chunks_embedding_idx ON chunks USING hnsw (embedding ${embedding_opclass});
+    ELSIF '${vector_index}' = 'ivfflat' THEN
+        CREATE INDEX chunks_embedding_idx ON chunks USING ivfflat (embedding ${embedding_opclass})
+            WITH (lists = ${ivfflat_lists});
     END IF;
 END
 $$;

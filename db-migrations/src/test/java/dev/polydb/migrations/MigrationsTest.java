@@ -91,5 +91,10 @@ class MigrationsTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new Migrations.Settings(4, "cosine", Optional.of("a\0b")))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> new Migrations.Settings(4, "cosine", Optional.empty(), "hnsw' OR '1", 100))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Migrations.Settings(4, "cosine", Optional.empty(), "ivfflat", 0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

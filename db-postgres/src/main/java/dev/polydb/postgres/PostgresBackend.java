@@ -60,7 +60,7 @@ final class PostgresBackend implements SqlBackend {
 
   PostgresBackend(DatabaseUrl url, DbConfig config) {
     boolean readOnly = !config.mutationsEnabled();
-    this.vectors = new PostgresVectorIndex(config.vectorEfSearch());
+    this.vectors = new PostgresVectorIndex(config.vectorEfSearch(), config.vectorIvfflatProbes());
     this.direct = dataSource(url, readOnly ? "-c default_transaction_read_only=on" : "");
     PGSimpleDataSource pooled =
         dataSource(

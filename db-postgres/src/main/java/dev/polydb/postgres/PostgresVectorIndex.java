@@ -42,9 +42,11 @@ import org.jooq.impl.SQLDataType;
 /**
  * Nearest-neighbour search in the database with pgvector. The embedding column is {@code vector} up
  * to 2000 dimensions and {@code halfvec} above (see the migration); pgvector-java formats and
- * parses both. Each search sets {@code hnsw.ef_search} for its own transaction, and turns on 0.8's
- * iterative index scans in strict order, so that a search narrowed by owner, documents or metadata
- * still returns k rows when the index's first candidates belong to others.
+ * parses both. Each search sets, for its own transaction, {@code hnsw.ef_search} and {@code
+ * ivfflat.probes} (whichever index the database has uses its own, the other is ignored) and turns
+ * on 0.8's iterative index scans, so that a search narrowed by owner, documents or metadata still
+ * returns k rows when the index's first candidates belong to others. HNSW scans in strict order;
+ * IVFFlat has only relaxed order, which the outer query's sort puts right.
  */
 final class PostgresVectorIndex implements VectorIndex {
   private static final Table<Record> CHUNKS = table(name("chunks"));
@@ -56,9 +58,11 @@ final class PostgresVectorIndex implements VectorIndex {
   private static final Field<Double> DISTANCE = field(name("distance"), Double.class);
 
   private final int efSearch;
+  private final int probes;
 
-  PostgresVectorIndex(int efSearch) {
+  PostgresVectorIndex(int efSearch, int probes) {
     this.efSearch = efSearch;
+    this.probes = probes;
   }
 
   @Override
@@ -87,18 +91,10 @@ final class PostgresVectorIndex implements VectorIndex {
   private List<Hit> nearest(
       DSLContext ctx, float[] query, int k, SearchScope scope, VectorSettings settings) {
     ctx.select(
-            DSL.function(
-                "set_config",
-                String.class,
-                inline("hnsw.ef_search"),
-                val(Integer.toString(Math.max(efSearch, k))),
-                inline(true)),
-            DSL.function(
-                "set_config",
-                String.class,
-                inline("hnsw.iterative_scan"),
-                inline("strict_order"),
-                inline(true)))
+            setLocal("hnsw.ef_search", val(Integer.toString(Math.max(efSearch, k)))),
+            setLocal("hnsw.iterative_scan", inline("strict_order")),
+            setLocal("ivfflat.probes", val(Integer.toString(probes))),
+            setLocal("ivfflat.iterative_scan", inline("relaxed_order")))
         .fetch();
 
     Field<float[]> q = val(query, embeddingType(settings.dimension()));
@@ -132,6 +128,11 @@ final class PostgresVectorIndex implements VectorIndex {
         .orderBy(d, id)
         .limit(k)
         .fetch(r -> new Hit(r.value1(), r.value2()));
+  }
+
+  /** {@code set_config(name, value, true)}: the setting lasts until the transaction ends. */
+  private static Field<String> setLocal(String name, Field<String> value) {
+    return DSL.function("set_config", String.class, inline(name), value, inline(true));
   }
 
   /** pgvector's operator for the metric; {@code <#>} is the negative inner product. */

@@ -20,6 +20,7 @@ import dev.polydb.api.Health;
 import dev.polydb.api.JournalEntry;
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.UserProfile;
+import dev.polydb.api.VectorIndexType;
 import dev.polydb.testkit.DbProviderContract;
 import dev.polydb.testkit.PostgresTestServer;
 import java.net.URLEncoder;
@@ -53,6 +54,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class PostgresProviderTest {
   private static final String MODEL = "test-model";
+  private static final float[] QUERY = {1, 0, 0, 0};
   private static final String ADDED_PASSWORD = "s3cret-pw";
   private static PostgresTestServer server;
 
@@ -230,38 +232,50 @@ class PostgresProviderTest {
     }
   }
 
-  @ParameterizedTest(name = "{0} dimensions, {1}: {2} {3}")
+  @ParameterizedTest(name = "{0} dimensions, {1}, {2}: {3} {4} {5}")
   @CsvSource({
-    "1536, COSINE, vector(1536), vector_cosine_ops",
-    "1536, L2, vector(1536), vector_l2_ops",
-    "2000, INNER_PRODUCT, vector(2000), vector_ip_ops",
-    "2001, COSINE, halfvec(2001), halfvec_cosine_ops",
-    "2048, L2, halfvec(2048), halfvec_l2_ops",
-    // HNSW indexes at most 4000 dimensions of halfvec: above, the search is exact, with no index
-    "4001, COSINE, halfvec(4001), ",
+    "1536, COSINE, HNSW, vector(1536), hnsw, vector_cosine_ops",
+    "1536, L2, HNSW, vector(1536), hnsw, vector_l2_ops",
+    "2000, INNER_PRODUCT, HNSW, vector(2000), hnsw, vector_ip_ops",
+    "2001, COSINE, HNSW, halfvec(2001), hnsw, halfvec_cosine_ops",
+    "2048, L2, HNSW, halfvec(2048), hnsw, halfvec_l2_ops",
+    "1536, COSINE, IVFFLAT, vector(1536), ivfflat, vector_cosine_ops",
+    "2048, INNER_PRODUCT, IVFFLAT, halfvec(2048), ivfflat, halfvec_ip_ops",
+    "1536, L2, NONE, vector(1536), , ",
+    // neither index takes more than 4000 dimensions of halfvec: above, the search is exact
+    "4001, COSINE, HNSW, halfvec(4001), , ",
+    "4001, COSINE, IVFFLAT, halfvec(4001), , ",
   })
-  void theEmbeddingColumnAndIndexFollowTheDimensionAndMetric(
-      int dimension, DistanceMetric metric, String columnType, String operatorClass)
+  void theEmbeddingColumnAndIndexFollowTheSettings(
+      int dimension,
+      DistanceMetric metric,
+      VectorIndexType indexType,
+      String columnType,
+      String method,
+      String operatorClass)
       throws SQLException {
     String url = newUrl();
     try (DbProvider db =
-        DbProviders.open(config(url).vectorDimension(dimension).vectorMetric(metric).build())) {
+        DbProviders.open(
+            config(url)
+                .vectorDimension(dimension)
+                .vectorMetric(metric)
+                .vectorIndex(indexType)
+                .vectorIvfflatLists(37)
+                .build())) {
       assertThat(db.vectors().settings().dimension()).isEqualTo(dimension);
     }
     assertThat(embeddingType(url)).isEqualTo(columnType);
-    List<String> index =
-        strings(
-            url,
-            "select indexdef from pg_indexes where schemaname = ? and indexname = ?",
-            server.schemaOf(url),
-            "chunks_embedding_idx");
-    if (operatorClass == null) {
+    List<String> index = embeddingIndex(url);
+    if (method == null) {
       assertThat(index).isEmpty();
     } else {
       assertThat(index)
           .singleElement(InstanceOfAssertFactories.STRING)
-          .contains("USING hnsw")
-          .contains(operatorClass);
+          .contains("USING " + method + " (embedding " + operatorClass + ")");
+    }
+    if ("ivfflat".equals(method)) {
+      assertThat(index.get(0)).contains("lists='37'");
     }
   }
 
@@ -307,8 +321,6 @@ class PostgresProviderTest {
   void aScopedSearchReturnsKRowsWhenTheIndexsFirstCandidatesBelongToAnotherUser()
       throws SQLException {
     String url = newUrl();
-    Random random = new Random(7);
-    float[] query = {1, 0, 0, 0};
     try (DbProvider db =
         DbProviders.open(
             config(url)
@@ -316,41 +328,119 @@ class PostgresProviderTest {
                 // a narrow candidate list: without iterative scans, all of it is the near user's
                 .vectorEfSearch(10)
                 .build())) {
-      String near = db.users().create("google", "near", UserProfile.EMPTY).id();
-      String far = db.users().create("google", "far", UserProfile.EMPTY).id();
-      // The near user's chunks lie within 30 degrees of the query. The far user has ten at 60 to
-      // 69 degrees and many more beyond 120: as many rows as the near user, so that the planner
-      // expects the owner filter to keep half of what the index yields and chooses the index (with
-      // a few far rows it would read them through the owner index and sort them, and never show
-      // the problem). The gap between the ten and the rest keeps the exact answer unambiguous.
-      List<Chunk> nearChunks = new ArrayList<>();
-      for (int i = 0; i < 1000; i++) {
-        nearChunks.add(chunk("a-" + i, near, atAngle(random.nextDouble() * 30, random)));
-      }
-      List<Chunk> farChunks = new ArrayList<>();
-      for (int i = 0; i < 10; i++) {
-        farChunks.add(chunk("b-" + i, far, atAngle(60 + i, random)));
-      }
-      for (int i = 0; i < 990; i++) {
-        farChunks.add(chunk("c-" + i, far, atAngle(120 + random.nextDouble() * 60, random)));
-      }
-      db.vectors().upsert(nearChunks);
-      db.vectors().upsert(farChunks);
+      List<Chunk> farChunks = nearAndFarChunks(db);
 
       try (Connection c = server.dataSource(url).getConnection()) {
         try (Statement st = c.createStatement()) {
           st.execute("analyze chunks");
         }
         // the premise: the planner answers the search's query from the HNSW index
-        assertThat(explainSearch(c, far, query)).contains("chunks_embedding_idx");
+        assertThat(explainSearch(c, farChunks.get(0).userId(), QUERY))
+            .contains("chunks_embedding_idx");
       }
 
-      List<ChunkMatch> matches = db.vectors().search(query, 10, SearchScope.user(far));
+      List<ChunkMatch> matches =
+          db.vectors().search(QUERY, 10, SearchScope.user(farChunks.get(0).userId()));
 
       assertThat(matches)
           .extracting(m -> m.chunk().id())
-          .containsExactlyElementsOf(exactNearest(farChunks, query, 10));
+          .containsExactlyElementsOf(exactNearest(farChunks, QUERY, 10));
     }
+  }
+
+  /**
+   * IVFFlat probes the lists nearest the query; the near user's chunks fill them, and without
+   * iterative scans the far user would get fewer than k rows.
+   */
+  @Test
+  void anIvfflatStoreReturnsKRowsToAScopedSearchOnceItsListsAreBuiltOnTheData()
+      throws SQLException {
+    String url = newUrl();
+    try (DbProvider db =
+        DbProviders.open(
+            config(url)
+                .vectorDimension(DbProviderContract.DIMENSION)
+                .vectorIndex(VectorIndexType.IVFFLAT)
+                .vectorIvfflatLists(40)
+                .vectorIvfflatProbes(2)
+                .build())) {
+      List<Chunk> farChunks = nearAndFarChunks(db);
+      String far = farChunks.get(0).userId();
+
+      try (Connection c = server.dataSource(url).getConnection()) {
+        try (Statement st = c.createStatement()) {
+          // as VectorIndexType.IVFFLAT says: the lists are centred on the rows present when built
+          st.execute("reindex index chunks_embedding_idx");
+          st.execute("analyze chunks");
+        }
+        // the premises: the planner answers from the IVFFlat index, and the two lists probed
+        // first hold too few of the far user's rows without iterative scans
+        assertThat(explainSearch(c, far, QUERY)).contains("chunks_embedding_idx");
+        assertThat(searchSql(c, "", far, QUERY, "off", "off")).hasSizeLessThan(10);
+      }
+
+      List<ChunkMatch> matches = db.vectors().search(QUERY, 10, SearchScope.user(far));
+
+      assertThat(matches)
+          .hasSize(10)
+          .allSatisfy(m -> assertThat(m.chunk().userId()).isEqualTo(far));
+      assertThat(matches)
+          .isSortedAccordingTo(
+              Comparator.comparingDouble(ChunkMatch::distance).thenComparing(m -> m.chunk().id()));
+      assertThat(matches)
+          .extracting(m -> m.chunk().id())
+          .containsExactlyElementsOf(exactNearest(farChunks, QUERY, 10));
+    }
+  }
+
+  @Test
+  void aStoreWithoutAnIndexSearchesExactly() throws SQLException {
+    String url = newUrl();
+    try (DbProvider db =
+        DbProviders.open(
+            config(url)
+                .vectorDimension(DbProviderContract.DIMENSION)
+                .vectorIndex(VectorIndexType.NONE)
+                .build())) {
+      List<Chunk> farChunks = nearAndFarChunks(db);
+      String far = farChunks.get(0).userId();
+      assertThat(embeddingIndex(url)).isEmpty();
+
+      List<ChunkMatch> matches = db.vectors().search(QUERY, 25, SearchScope.user(far));
+
+      assertThat(matches)
+          .extracting(m -> m.chunk().id())
+          .containsExactlyElementsOf(exactNearest(farChunks, QUERY, 25));
+    }
+  }
+
+  /**
+   * Two users' chunks around {@link #QUERY}: the near user's lie within 30 degrees of it. The far
+   * user has ten at 60 to 69 degrees and many more beyond 120: as many rows as the near user, so
+   * that the planner expects the owner filter to keep half of what an index yields and chooses the
+   * index (with a few far rows it would read them through the owner index and sort them, and never
+   * show the problem). The gap between the ten and the rest keeps the exact answer unambiguous.
+   *
+   * @return the far user's chunks
+   */
+  private static List<Chunk> nearAndFarChunks(DbProvider db) {
+    Random random = new Random(7);
+    String near = db.users().create("google", "near", UserProfile.EMPTY).id();
+    String far = db.users().create("google", "far", UserProfile.EMPTY).id();
+    List<Chunk> nearChunks = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      nearChunks.add(chunk("a-" + i, near, atAngle(random.nextDouble() * 30, random)));
+    }
+    List<Chunk> farChunks = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      farChunks.add(chunk("b-" + i, far, atAngle(60 + i, random)));
+    }
+    for (int i = 0; i < 990; i++) {
+      farChunks.add(chunk("c-" + i, far, atAngle(120 + random.nextDouble() * 60, random)));
+    }
+    db.vectors().upsert(nearChunks);
+    db.vectors().upsert(farChunks);
+    return farChunks;
   }
 
   @Test
@@ -535,6 +625,14 @@ class PostgresProviderTest {
     }
   }
 
+  private static List<String> embeddingIndex(String url) throws SQLException {
+    return strings(
+        url,
+        "select indexdef from pg_indexes where schemaname = ? and indexname = ?",
+        server.schemaOf(url),
+        "chunks_embedding_idx");
+  }
+
   private static String embeddingType(String url) throws SQLException {
     return strings(
             url,
@@ -546,27 +644,43 @@ class PostgresProviderTest {
   /** The plan of the query PostgresVectorIndex sends for k = 10, under the same settings. */
   private static String explainSearch(Connection c, String userId, float[] query)
       throws SQLException {
+    return String.join(
+        "\n", searchSql(c, "explain ", userId, query, "strict_order", "relaxed_order"));
+  }
+
+  /**
+   * The query PostgresVectorIndex sends for k = 10, with ef_search 10, 2 IVFFlat probes and the
+   * given iterative scan modes.
+   *
+   * @return each row's first column
+   */
+  private static List<String> searchSql(
+      Connection c, String prefix, String userId, float[] query, String hnswScan, String ivfScan)
+      throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try (Statement st = c.createStatement();
-        PreparedStatement explain =
+        PreparedStatement search =
             c.prepareStatement(
-                "explain select id, embedding <=> cast(? as vector) as distance from chunks"
+                prefix
+                    + "select id, embedding <=> cast(? as vector) as distance from chunks"
                     + " where user_id = ? order by embedding <=> cast(? as vector)"
                     + " fetch next 10 rows with ties")) {
       st.execute("set local hnsw.ef_search = 10");
-      st.execute("set local hnsw.iterative_scan = strict_order");
+      st.execute("set local hnsw.iterative_scan = " + hnswScan);
+      st.execute("set local ivfflat.probes = 2");
+      st.execute("set local ivfflat.iterative_scan = " + ivfScan);
       String vector = new PGvector(query).getValue();
-      explain.setObject(1, vector, Types.OTHER);
-      explain.setString(2, userId);
-      explain.setObject(3, vector, Types.OTHER);
-      StringBuilder plan = new StringBuilder();
-      try (ResultSet rs = explain.executeQuery()) {
+      search.setObject(1, vector, Types.OTHER);
+      search.setString(2, userId);
+      search.setObject(3, vector, Types.OTHER);
+      List<String> rows = new ArrayList<>();
+      try (ResultSet rs = search.executeQuery()) {
         while (rs.next()) {
-          plan.append(rs.getString(1)).append('\n');
+          rows.add(rs.getString(1));
         }
       }
-      return plan.toString();
+      return rows;
     } finally {
       c.rollback();
       c.setAutoCommit(autoCommit);

@@ -15,6 +15,7 @@ import dev.polydb.api.DbProviders;
 import dev.polydb.api.DistanceMetric;
 import dev.polydb.api.Health;
 import dev.polydb.api.UserProfile;
+import dev.polydb.api.VectorIndexType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -262,6 +263,10 @@ public abstract class OpeningContract {
     assertThat(config.tenant()).isEmpty();
     assertThat(config.vectorDimension()).isEqualTo(1536);
     assertThat(config.vectorMetric()).isEqualTo(DistanceMetric.COSINE);
+    assertThat(config.vectorIndex()).isEqualTo(VectorIndexType.HNSW);
+    assertThat(config.vectorEfSearch()).isEqualTo(40);
+    assertThat(config.vectorIvfflatLists()).isEqualTo(100);
+    assertThat(config.vectorIvfflatProbes()).isEqualTo(10);
     assertThat(config.redactedUrl()).isEqualTo("sqlite:" + DatabaseUrl.DEFAULT_SQLITE_PATH);
     assertThat(DbConfig.fromEnv(Map.of()).toString()).isEqualTo(config.toString());
   }
@@ -291,6 +296,25 @@ public abstract class OpeningContract {
     assertThat(timeoutFromEnv("PT2S")).isEqualTo(Duration.ofSeconds(2));
     assertThat(timeoutFromEnv("750ms")).isEqualTo(Duration.ofMillis(750));
     assertThat(timeoutFromEnv("2m")).isEqualTo(Duration.ofMinutes(2));
+  }
+
+  @Test
+  void readsTheVectorIndexSettingsFromTheEnvironment() {
+    DbConfig config =
+        DbConfig.fromEnv(
+            Map.of(
+                "DB_VECTOR_INDEX", "IVFFlat",
+                "DB_VECTOR_EF_SEARCH", "64",
+                "DB_VECTOR_LISTS", "250",
+                "DB_VECTOR_PROBES", "16"));
+
+    assertThat(config.vectorIndex()).isEqualTo(VectorIndexType.IVFFLAT);
+    assertThat(config.vectorEfSearch()).isEqualTo(64);
+    assertThat(config.vectorIvfflatLists()).isEqualTo(250);
+    assertThat(config.vectorIvfflatProbes()).isEqualTo(16);
+    assertThat(DbConfig.fromEnv(Map.of("DB_VECTOR_INDEX", "none")).vectorIndex())
+        .isEqualTo(VectorIndexType.NONE);
+    assertThat(config.toBuilder().build().toString()).isEqualTo(config.toString());
   }
 
   @Test
@@ -339,6 +363,10 @@ public abstract class OpeningContract {
     bad.put("DB_TENANT", "Bad-Name");
     bad.put("DB_VECTOR_DIMENSION", "-1");
     bad.put("DB_VECTOR_METRIC", "manhattan");
+    bad.put("DB_VECTOR_INDEX", "lsh");
+    bad.put("DB_VECTOR_EF_SEARCH", "0");
+    bad.put("DB_VECTOR_LISTS", "32769");
+    bad.put("DB_VECTOR_PROBES", "few");
     bad.put("DB_REFRESH_REUSE_GRACE", "-PT1S");
     bad.put("DB_JOURNAL_QUOTA_BYTES", "many");
     bad.put("DATABASE_URL", "postgres://h:99999/db");
@@ -371,6 +399,10 @@ public abstract class OpeningContract {
     assertSettingRejected(() -> DbConfig.builder().refreshTokenTtl(Duration.ZERO), "ttl");
     assertSettingRejected(() -> DbConfig.builder().clock(null), "clock");
     assertSettingRejected(() -> DbConfig.builder().embeddingModel(" "), "model");
+    assertSettingRejected(() -> DbConfig.builder().vectorIndex(null), "index");
+    assertSettingRejected(() -> DbConfig.builder().vectorEfSearch(1001), "ef_search");
+    assertSettingRejected(() -> DbConfig.builder().vectorIvfflatLists(0), "lists");
+    assertSettingRejected(() -> DbConfig.builder().vectorIvfflatProbes(0), "probes");
   }
 
   @Test
