@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param chunkIndex the position in the document, 0 or more
  * @param text the chunk's text, at most 1 MiB UTF-8, no NUL
  * @param metadata flat string metadata, searchable by equality
- * @param embedding the embedding, finite floats of the store's dimension
+ * @param embedding the embedding, finite floats of the store's dimension; above 2000 dimensions the
+ *     store keeps them rounded to half precision (see {@link VectorSettings})
  * @param model the embedding model's name; the store accepts one model
  * @param createdAt when it was stored; empty on input, set by the store
  */

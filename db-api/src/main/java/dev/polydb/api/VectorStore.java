@@ -10,12 +10,15 @@ import java.util.List;
 public interface VectorStore {
 
   /**
-   * Inserts or replaces chunks by id, all in one transaction.
+   * Inserts or replaces chunks by id, all in one transaction. Above {@value
+   * VectorSettings#MAX_FULL_PRECISION_DIMENSION} dimensions the embeddings are stored rounded to
+   * half precision (see {@link VectorSettings}).
    *
    * @param chunks the chunks, at most 10,000
    * @return how many were written
-   * @throws DbValidationException when a chunk's dimension or model differs from the store's, or an
-   *     id repeats within the batch
+   * @throws DbValidationException when a chunk's dimension or model differs from the store's, an id
+   *     repeats within the batch, or (at half precision) a component lies beyond ±65504 or, under
+   *     cosine, every component rounds to zero
    * @throws DbNotFoundException when an owner does not exist
    * @throws DbConflictException when an id belongs to another user's chunk
    * @throws DbReadOnlyException when mutations are disabled
@@ -45,7 +48,7 @@ public interface VectorStore {
 
   /**
    * Finds the {@code k} chunks nearest to {@code query} within {@code scope}, nearest first, ties
-   * broken by id.
+   * broken by id. At half precision the query is rounded as stored embeddings are.
    *
    * @param query the query embedding, of the store's dimension
    * @param k how many, 1 to 1,000

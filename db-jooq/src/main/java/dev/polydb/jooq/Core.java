@@ -1,6 +1,7 @@
 package dev.polydb.jooq;
 
 import dev.polydb.api.DbConfig;
+import dev.polydb.api.DbConfigException;
 import dev.polydb.api.DbConflictException;
 import dev.polydb.api.DbException;
 import dev.polydb.api.DbFailureException;
@@ -8,6 +9,7 @@ import dev.polydb.api.DbNotFoundException;
 import dev.polydb.api.DbReadOnlyException;
 import dev.polydb.api.DbTimeoutException;
 import dev.polydb.api.DbTransientException;
+import dev.polydb.api.internal.Check;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.time.Clock;
@@ -36,9 +38,24 @@ final class Core {
     this.ids = new Ids(clock);
   }
 
-  /** Now, at the millisecond precision both backends store. */
+  /**
+   * Now, at the millisecond precision both backends store.
+   *
+   * @throws DbConfigException when the configured clock has left the range every backend stores
+   */
   Instant now() {
-    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    if (now.isBefore(Check.EARLIEST) || now.isAfter(Check.LATEST)) {
+      throw new DbConfigException(
+          "the configured clock reads "
+              + now
+              + ", outside the range every backend stores ("
+              + Check.EARLIEST
+              + " to "
+              + Check.LATEST
+              + ")");
+    }
+    return now;
   }
 
   void ensureOpen() {

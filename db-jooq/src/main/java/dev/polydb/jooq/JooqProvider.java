@@ -83,7 +83,7 @@ public final class JooqProvider implements DbProvider {
                   config.vectorDimension(),
                   config.vectorMetric().name().toLowerCase(Locale.ROOT),
                   config.embeddingModel(),
-                  config.vectorIndex().name().toLowerCase(Locale.ROOT),
+                  config.vectorIndex(),
                   config.vectorIvfflatLists()));
       prepareSchema(backend, config, migrations);
       DSLContext dsl =

@@ -1,5 +1,6 @@
 package dev.polydb.migrations;
 
+import dev.polydb.api.VectorIndexType;
 import dev.polydb.api.VectorSettings;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -51,14 +52,14 @@ public final class Migrations {
    * @param vectorDimension the embedding dimension, 1 to 16,000
    * @param vectorMetric {@code cosine}, {@code l2} or {@code inner_product}
    * @param embeddingModel the embedding model, or empty to let the first chunk decide
-   * @param vectorIndex the Postgres index: {@code hnsw}, {@code ivfflat} or {@code none}
+   * @param vectorIndex the Postgres index
    * @param ivfflatLists the IVFFlat index's lists, 1 to 32768
    */
   public record Settings(
       int vectorDimension,
       String vectorMetric,
       Optional<String> embeddingModel,
-      String vectorIndex,
+      VectorIndexType vectorIndex,
       int ivfflatLists) {
     /**
      * Validates the settings; they are written into SQL, so nothing else gets through.
@@ -74,9 +75,8 @@ public final class Migrations {
         throw new IllegalArgumentException(
             "vector metric must be cosine, l2 or inner_product: " + vectorMetric);
       }
-      if (!Arrays.asList("hnsw", "ivfflat", "none").contains(vectorIndex)) {
-        throw new IllegalArgumentException(
-            "vector index must be hnsw, ivfflat or none: " + vectorIndex);
+      if (vectorIndex == null) {
+        throw new IllegalArgumentException("vector index must not be null");
       }
       if (ivfflatLists < 1 || ivfflatLists > 32_768) {
         throw new IllegalArgumentException(
@@ -99,7 +99,7 @@ public final class Migrations {
      * @param embeddingModel the embedding model, or empty to let the first chunk decide
      */
     public Settings(int vectorDimension, String vectorMetric, Optional<String> embeddingModel) {
-      this(vectorDimension, vectorMetric, embeddingModel, "hnsw", 100);
+      this(vectorDimension, vectorMetric, embeddingModel, VectorIndexType.HNSW, 100);
     }
 
     /**
@@ -122,7 +122,7 @@ public final class Migrations {
           };
       return Map.of(
           "vector_index",
-          vectorIndex,
+          vectorIndex.name().toLowerCase(Locale.ROOT),
           "ivfflat_lists",
           Integer.toString(ivfflatLists),
           "vector_dimension",

@@ -3,6 +3,7 @@ package dev.polydb.migrations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.polydb.api.VectorIndexType;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -91,10 +92,12 @@ class MigrationsTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new Migrations.Settings(4, "cosine", Optional.of("a\0b")))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(
-            () -> new Migrations.Settings(4, "cosine", Optional.empty(), "hnsw' OR '1", 100))
+    assertThatThrownBy(() -> new Migrations.Settings(4, "cosine", Optional.empty(), null, 100))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new Migrations.Settings(4, "cosine", Optional.empty(), "ivfflat", 0))
+    assertThatThrownBy(
+            () ->
+                new Migrations.Settings(
+                    4, "cosine", Optional.empty(), VectorIndexType.IVFFLAT, 32_769))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -45,6 +45,10 @@ public abstract class DbProviderContract {
   /** The latest instant every backend stores: the last millisecond of year 9999 (UTC). */
   public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
 
+  /** Instants every backend refuses: the extremes of {@link Instant} and just outside the range. */
+  static final List<Instant> OUTSIDE_STORED_RANGE =
+      List.of(Instant.MAX, Instant.MIN, LATEST.plusMillis(1), EARLIEST.minusMillis(1));
+
   private final Fixture fixture = new Fixture();
 
   /**

@@ -17,7 +17,10 @@ import dev.polydb.api.Health;
 import dev.polydb.api.UserProfile;
 import dev.polydb.api.VectorIndexType;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -470,6 +473,18 @@ public abstract class OpeningContract {
       }
     }
     assumeTrue(refused > 0, "both built-in backends are on the class path");
+  }
+
+  @Test
+  void aClockOutsideTheStoredRangeIsAConfigErrorAndWritesNothing() {
+    Clock farFuture = Clock.fixed(Instant.parse("+10000-01-01T00:00:00Z"), ZoneOffset.UTC);
+    DbProvider db = fixture().openFresh(b -> b.clock(farFuture));
+
+    assertThatThrownBy(() -> db.users().create("google", "ada", UserProfile.EMPTY))
+        .isInstanceOf(DbConfigException.class)
+        .hasMessageContaining("clock")
+        .hasMessageContaining("+10000-01-01T00:00:00Z");
+    assertThat(db.users().findByProvider("google", "ada")).isEmpty();
   }
 
   // ---- life cycle and health ----

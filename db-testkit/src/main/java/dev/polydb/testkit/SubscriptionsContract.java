@@ -794,13 +794,7 @@ public abstract class SubscriptionsContract {
     assertValidation("providerEventId", () -> change(user, "sub", " ").build());
     assertValidation("providerEventId", () -> change(user, "sub", "e".repeat(256)).build());
     assertValidation("occurredAt", () -> change(user, "sub", "evt").occurredAt(null).build());
-    for (Instant outside :
-        new Instant[] {
-          Instant.MAX,
-          Instant.MIN,
-          DbProviderContract.LATEST.plusMillis(1),
-          DbProviderContract.EARLIEST.minusMillis(1)
-        }) {
+    for (Instant outside : DbProviderContract.OUTSIDE_STORED_RANGE) {
       assertValidation("occurredAt", () -> change(user, "sub", "evt").occurredAt(outside).build());
       assertValidation(
           "currentPeriodEnd", () -> change(user, "sub", "evt").currentPeriodEnd(outside).build());

@@ -3,6 +3,7 @@ package dev.polydb.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.polydb.api.DatabaseUrl;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +24,7 @@ class PostgresTestServerTest {
 
   @Test
   void withoutAServerTheTestsAreSkippedWithAMessageSayingHowToProvideOne() throws Exception {
-    String out = find(Map.of());
+    String out = lastLine(find(Map.of()));
 
     assertThat(out)
         .startsWith("skipped ")
@@ -35,7 +36,7 @@ class PostgresTestServerTest {
 
   @Test
   void withoutAServerWhenOneIsRequiredTheTestsFail() throws Exception {
-    String out = find(Map.of(PostgresTestServer.REQUIRED_VARIABLE, "true"));
+    String out = lastLine(find(Map.of(PostgresTestServer.REQUIRED_VARIABLE, "true")));
 
     assertThat(out)
         .startsWith("failed ")
@@ -56,13 +57,23 @@ class PostgresTestServerTest {
                 PostgresTestServer.REQUIRED_VARIABLE,
                 "true"));
 
-    assertThat(out).startsWith("found ").contains("(TEST_DATABASE_URL)");
-    dev.polydb.api.DatabaseUrl.parse(url)
+    assertThat(lastLine(out)).startsWith("found ").contains("(TEST_DATABASE_URL)");
+    DatabaseUrl.parse(url)
         .password()
         .ifPresent(password -> assertThat(out).doesNotContain(password));
   }
 
-  /** Runs {@link FindServer} in a child JVM with only the given variables of ours set. */
+  /** The child's answer: Testcontainers may log before it. */
+  private static String lastLine(String out) {
+    String[] lines = out.strip().split("\n");
+    return lines[lines.length - 1];
+  }
+
+  /**
+   * Runs {@link FindServer} in a child JVM with only the given variables of ours set.
+   *
+   * @return all it printed
+   */
   private String find(Map<String, String> variables) throws IOException, InterruptedException {
     // the user's own ~/.testcontainers.properties could name another Docker: the child's home is
     // this empty directory, and the only strategy allowed is the environment's DOCKER_HOST
@@ -78,7 +89,9 @@ class PostgresTestServerTest {
                     "-cp",
                     System.getProperty("java.class.path"),
                     FindServer.class.getName()))
-            .redirectErrorStream(true);
+            .redirectErrorStream(true)
+            // to a file, not a pipe: a child that logs more than a pipe holds would block
+            .redirectOutput(home.resolve("child.out").toFile());
     Map<String, String> env = builder.environment();
     env.remove(PostgresTestServer.URL_VARIABLE);
     env.remove(PostgresTestServer.REQUIRED_VARIABLE);
@@ -90,10 +103,8 @@ class PostgresTestServerTest {
       p.destroyForcibly();
       throw new AssertionError("the child JVM did not finish in 120 s");
     }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String out = Files.readString(home.resolve("child.out"), StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(out).isZero();
-    // the last line is the answer; Testcontainers may log before it
-    String[] lines = out.strip().split("\n");
-    return lines[lines.length - 1];
+    return out;
   }
 }

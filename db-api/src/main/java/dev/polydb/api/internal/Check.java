@@ -119,12 +119,12 @@ public final class Check {
    * @throws DbValidationException when the value is null or out of range
    */
   public static Instant instant(String field, Instant value) {
-    notNull(field, value);
-    if (value.isBefore(EARLIEST) || value.isAfter(LATEST)) {
+    Instant millis = notNull(field, value).truncatedTo(ChronoUnit.MILLIS);
+    if (millis.isBefore(EARLIEST) || millis.isAfter(LATEST)) {
       throw new DbValidationException(
           field, "must be between " + EARLIEST + " and " + LATEST + ": " + value);
     }
-    return value.truncatedTo(ChronoUnit.MILLIS);
+    return millis;
   }
 
   /**
