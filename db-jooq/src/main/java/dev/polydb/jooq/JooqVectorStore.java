@@ -87,10 +87,15 @@ final class JooqVectorStore implements VectorStore {
       return s.write(
           "chunk upsert",
           ctx -> {
-            VectorSettings settings = claimModel(ctx, chunks.get(0).model());
+            // every embedding is checked against the fixed dimension and metric before the first
+            // chunk's model may be claimed: refused input writes nothing, not even in a rollback
+            VectorSettings fixed = settings(ctx);
             Map<String, float[]> embeddings = new HashMap<>();
             for (Chunk chunk : chunks) {
-              embeddings.put(chunk.id(), storable("embedding", chunk.embedding(), settings));
+              embeddings.put(chunk.id(), storable("embedding", chunk.embedding(), fixed));
+            }
+            VectorSettings settings = claimModel(ctx, fixed, chunks.get(0).model());
+            for (Chunk chunk : chunks) {
               if (!settings.model().orElseThrow().equals(chunk.model())) {
                 throw new DbValidationException(
                     "model",
@@ -146,13 +151,14 @@ final class JooqVectorStore implements VectorStore {
   }
 
   /** The store records one model: the configured one, or else the first one written. */
-  private VectorSettings claimModel(DSLContext ctx, String model) {
-    VectorSettings settings = settings(ctx);
-    if (settings.model().isEmpty()) {
-      ctx.update(vs.table).set(vs.model, model).where(vs.id.eq(1), vs.model.isNull()).execute();
-      settings = settings(ctx);
+  /** The settings once the store has a model: {@code model} claims it when it has none yet. */
+  private VectorSettings claimModel(DSLContext ctx, VectorSettings current, String model) {
+    if (current.model().isPresent()) {
+      return current;
     }
-    return settings;
+    // a concurrent first batch may claim it first: read back whichever model won
+    ctx.update(vs.table).set(vs.model, model).where(vs.id.eq(1), vs.model.isNull()).execute();
+    return settings(ctx);
   }
 
   @Override
