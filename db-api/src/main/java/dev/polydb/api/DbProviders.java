@@ -58,7 +58,13 @@ public final class DbProviders {
   public static DbProviderFactory factoryFor(String url) {
     List<String> names = new ArrayList<>();
     for (DbProviderFactory f : ServiceLoader.load(DbProviderFactory.class, classLoader())) {
-      if (f.supports(url)) {
+      boolean supported;
+      try {
+        supported = f.supports(url);
+      } catch (RuntimeException e) {
+        supported = false; // supports() must not throw: a factory that does claims nothing
+      }
+      if (supported) {
         return f;
       }
       names.add(f.name());
@@ -75,6 +81,20 @@ public final class DbProviders {
             + " to the class path (providers found: "
             + (names.isEmpty() ? "none" : String.join(", ", names))
             + ")");
+  }
+
+  /** Whether a backend on the class path claims the URL; a factory that throws claims nothing. */
+  static boolean claimed(String url) {
+    for (DbProviderFactory f : ServiceLoader.load(DbProviderFactory.class, classLoader())) {
+      try {
+        if (f.supports(url)) {
+          return true;
+        }
+      } catch (RuntimeException e) {
+        // supports() must not throw; one that does is skipped, as factoryFor skips it
+      }
+    }
+    return false;
   }
 
   private static ClassLoader classLoader() {
