@@ -48,7 +48,7 @@ final class JooqRevokedJtis implements RevokedJtis {
     // inside a caller's transaction the write may still roll back: cache nothing until it commits;
     // and an expired row a concurrent prune removed after our insert was skipped leaves nothing
     if (stored != null && !s.inTransaction()) {
-      cache.revoked(jti, stored.get(t.expiresAt), stored.get(t.userId));
+      cache.revoked(jti, stored.get(t.expiresAt));
     }
   }
 
@@ -73,7 +73,7 @@ final class JooqRevokedJtis implements RevokedJtis {
     boolean revoked = row.isPresent() && s.now().isBefore(row.get().get(t.expiresAt));
     if (!s.inTransaction()) {
       if (revoked) {
-        cache.revoked(jti, row.get().get(t.expiresAt), row.get().get(t.userId));
+        cache.revoked(jti, row.get().get(t.expiresAt));
       } else {
         cache.notRevoked(jti, generation);
       }

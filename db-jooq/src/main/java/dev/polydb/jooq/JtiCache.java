@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * and for that long. Both read the configured clock.
  */
 final class JtiCache {
-  record Revocation(Instant expiresAt, String userId) {}
+  record Revocation(Instant expiresAt) {}
 
   private final Clock clock;
   private final Cache<String, Revocation> revoked;
@@ -92,12 +92,12 @@ final class JtiCache {
     return revocations.get();
   }
 
-  void revoked(String jti, Instant expiresAt, String userId) {
+  void revoked(String jti, Instant expiresAt) {
     if (notRevoked != null) {
       notRevoked.invalidate(jti);
     }
     if (clock.instant().isBefore(expiresAt)) {
-      revoked.put(jti, new Revocation(expiresAt, userId));
+      revoked.put(jti, new Revocation(expiresAt));
     }
   }
 
@@ -109,10 +109,5 @@ final class JtiCache {
         notRevoked.invalidate(jti);
       }
     }
-  }
-
-  /** Forgets every revocation of a deleted user. */
-  void userDeleted(String userId) {
-    revoked.asMap().values().removeIf(r -> userId.equals(r.userId()));
   }
 }

@@ -105,6 +105,17 @@ public abstract class UsersContract {
   }
 
   @Test
+  void aConflictsMessageQuotesNoStoredValue() {
+    users().create("google", "subject-quoted-nowhere", UserProfile.EMPTY);
+
+    // the database's own message quotes the row: "Key (provider, provider_subject)=(…)"
+    assertThatThrownBy(() -> users().create("google", "subject-quoted-nowhere", UserProfile.EMPTY))
+        .isInstanceOf(DbConflictException.class)
+        .hasMessageContaining("user create")
+        .hasMessageNotContaining("subject-quoted-nowhere");
+  }
+
+  @Test
   void upsertCreatesUserOnFirstSignIn() {
     User user = users().upsert("apple", "sub-1", FULL);
 
@@ -262,7 +273,9 @@ public abstract class UsersContract {
     assertThat(db.subscriptions().findByExternalId("stripe", doomedData.externalId())).isEmpty();
     if (sharedDatabase) {
       DbProvider after = fixture().open(b -> {});
-      assertThat(after.jtis().isRevoked(doomedData.jti())).isFalse();
+      assertThat(after.jtis().isRevoked(doomedData.jti()))
+          .as("revoked JWT ids are kept until they expire, the user reference cleared")
+          .isTrue();
       assertThat(after.jtis().isRevoked(bystanderData.jti())).isTrue();
     }
 
