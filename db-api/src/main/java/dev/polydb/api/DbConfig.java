@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code DB_VECTOR_PROBES}</td><td>10 (Postgres IVFFlat, per query)</td></tr>
  *   <tr><td>{@code DB_REFRESH_TOKEN_TTL}</td><td>30d</td></tr>
  *   <tr><td>{@code DB_REFRESH_FAMILY_LIFETIME}</td><td>90d</td></tr>
- *   <tr><td>{@code DB_REFRESH_REUSE_GRACE}</td><td>0s</td></tr>
+ *   <tr><td>{@code DB_REFRESH_REUSE_GRACE}</td><td>10s (0s turns it off)</td></tr>
  *   <tr><td>{@code DB_PAST_DUE_GRACE}</td><td>0s</td></tr>
  *   <tr><td>{@code DB_JOURNAL_QUOTA_BYTES}</td><td>none</td></tr>
  *   <tr><td>{@code DB_JTI_CACHE_SIZE}</td><td>100000</td></tr>
@@ -56,6 +56,7 @@ public final class DbConfig {
   private final Duration statementTimeout;
   private final boolean mutationsEnabled;
   private final boolean migrateOnOpen;
+  private final boolean migrateOnOpenRequested;
   private final String tenant;
   private final Clock clock;
   private final int vectorDimension;
@@ -79,6 +80,7 @@ public final class DbConfig {
     this.statementTimeout = b.statementTimeout;
     this.mutationsEnabled = b.mutationsEnabled;
     this.migrateOnOpen = b.migrateOnOpen && b.mutationsEnabled;
+    this.migrateOnOpenRequested = b.migrateOnOpen;
     this.tenant = b.tenant;
     this.clock = b.clock;
     this.vectorDimension = b.vectorDimension;
@@ -139,7 +141,9 @@ public final class DbConfig {
     b.poolSize = poolSize;
     b.statementTimeout = statementTimeout;
     b.mutationsEnabled = mutationsEnabled;
-    b.migrateOnOpen = migrateOnOpen || !mutationsEnabled;
+    // what was asked for, not what applies: a copy that re-enables mutations keeps migrate-on-open
+    // off when it was turned off
+    b.migrateOnOpen = migrateOnOpenRequested;
     b.tenant = tenant;
     b.clock = clock;
     b.vectorDimension = vectorDimension;
@@ -320,9 +324,11 @@ public final class DbConfig {
   }
 
   /**
-   * How long after a rotation the immediate parent may be presented again and get the same child.
+   * How long after a rotation the immediate parent may be presented again and get the same child:
+   * two tabs refreshing at once, or a retry after a lost reply, are not taken for a stolen token.
+   * Zero turns it off, and then a rotated token presented again always counts as reuse.
    *
-   * @return zero (off) by default
+   * @return 10 seconds by default
    */
   public Duration refreshReuseGrace() {
     return refreshReuseGrace;
@@ -365,6 +371,11 @@ public final class DbConfig {
     return jtiNegativeCacheTtl;
   }
 
+  /**
+   * Every setting, the URL with its password masked.
+   *
+   * @return a description safe to log
+   */
   @Override
   public String toString() {
     return "DbConfig[url="
@@ -379,6 +390,8 @@ public final class DbConfig {
         + migrateOnOpen
         + ", tenant="
         + tenant
+        + ", clock="
+        + clock
         + ", vectorDimension="
         + vectorDimension
         + ", vectorMetric="
@@ -393,6 +406,20 @@ public final class DbConfig {
         + vectorIvfflatLists
         + ", vectorIvfflatProbes="
         + vectorIvfflatProbes
+        + ", refreshTokenTtl="
+        + refreshTokenTtl
+        + ", refreshFamilyLifetime="
+        + refreshFamilyLifetime
+        + ", refreshReuseGrace="
+        + refreshReuseGrace
+        + ", pastDueGrace="
+        + pastDueGrace
+        + ", journalQuotaBytes="
+        + (journalQuotaBytes == null ? "none" : journalQuotaBytes)
+        + ", jtiCacheSize="
+        + jtiCacheSize
+        + ", jtiNegativeCacheTtl="
+        + jtiNegativeCacheTtl
         + "]";
   }
 
@@ -414,7 +441,7 @@ public final class DbConfig {
     private int vectorIvfflatProbes = 10;
     private Duration refreshTokenTtl = Duration.ofDays(30);
     private Duration refreshFamilyLifetime = Duration.ofDays(90);
-    private Duration refreshReuseGrace = Duration.ZERO;
+    private Duration refreshReuseGrace = Duration.ofSeconds(10);
     private Duration pastDueGrace = Duration.ZERO;
     private Long journalQuotaBytes;
     private int jtiCacheSize = 100_000;
@@ -424,22 +451,18 @@ public final class DbConfig {
 
     /**
      * Sets the database URL; {@code null} or empty means the default SQLite file. A URL of a known
-     * form is parsed at once.
+     * form is parsed at once; any other must be claimed by a backend on the class path.
      *
      * @param value the URL
      * @return this builder
-     * @throws DbConfigException when a known form is malformed
+     * @throws DbConfigException when a known form is malformed, or no backend claims the URL
      */
     public Builder url(String value) {
       String u = value == null ? "" : value.strip();
-      if (DatabaseUrl.isKnownScheme(u)) {
+      if (DatabaseUrl.isKnownScheme(u) || !DbProviders.claimed(u)) {
+        // a known form is checked whole; any other is refused unless a third-party backend on
+        // the class path claims it, with the parser's message naming the accepted forms
         DatabaseUrl.parse(u);
-      } else if (!u.contains(":")) {
-        throw new DbConfigException(
-            "database url has no scheme: "
-                + DatabaseUrl.redact(u)
-                + "; accepted forms: "
-                + DatabaseUrl.ACCEPTED_FORMS);
       }
       this.url = u;
       return this;

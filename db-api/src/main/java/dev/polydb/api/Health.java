@@ -11,7 +11,8 @@ import java.util.Optional;
  * @param reachable whether a round trip to the database succeeded
  * @param latency how long that round trip took
  * @param schemaVersion the applied schema version, empty when unknown or unreachable
- * @param readOnly whether mutations are disabled
+ * @param readOnly whether writes are refused: mutations are disabled, or the database allows none
+ *     (a read-only file or mount, a read-only session or standby, a role without write grants)
  * @param pool the connection pool's figures
  * @param problem what failed when not reachable, empty otherwise; never holds a secret
  */

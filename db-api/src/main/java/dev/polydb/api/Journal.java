@@ -23,6 +23,25 @@ public interface Journal {
   JournalEntry insert(String userId, String content);
 
   /**
+   * Writes a new entry under an id the caller chose, idempotently: when the user already has an
+   * entry with this id and this content, that entry is returned and nothing is written. A caller
+   * that got {@link DbOutcomeUnknownException} (or any failure) retries with the same id and can
+   * never write the entry twice.
+   *
+   * @param userId the owner
+   * @param entryId the entry's id, chosen by the caller (a UUID, say); at most 255 characters
+   * @param content the text, at most {@link JournalEntry#MAX_CONTENT_BYTES} UTF-8 bytes, no NUL
+   * @return the stored entry: the new one, or the one a previous call with this id wrote
+   * @throws DbConflictException when the id is taken by another entry: another user's, or one with
+   *     other content
+   * @throws DbValidationException when an argument is invalid
+   * @throws DbNotFoundException when the user does not exist
+   * @throws DbQuotaExceededException when the user's journal would pass the configured quota
+   * @throws DbReadOnlyException when mutations are disabled
+   */
+  JournalEntry insert(String userId, String entryId, String content);
+
+  /**
    * Replaces an entry's content.
    *
    * @param userId the owner

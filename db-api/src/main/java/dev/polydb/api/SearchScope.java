@@ -23,6 +23,7 @@ public record SearchScope(
   public SearchScope {
     Check.identifier("userId", userId);
     Check.notNull("documentIds", documentIds);
+    // each element checked first: Set.copyOf throws NullPointerException on a null
     documentIds.forEach(d -> Check.identifier("documentIds", d));
     documentIds = Set.copyOf(documentIds);
     Check.notNull("metadataEquals", metadataEquals);
@@ -49,12 +50,18 @@ public record SearchScope(
   /**
    * Narrows the scope to some documents.
    *
-   * @param ids the document ids
+   * @param ids the document ids; repeats are ignored
    * @return a new scope
-   * @throws DbValidationException when an id is invalid
+   * @throws DbValidationException when the array or an id is null, blank or too long
    */
   public SearchScope documents(String... ids) {
-    return new SearchScope(userId, Set.of(ids), metadataEquals);
+    Check.notNull("documentIds", ids);
+    // a set that takes repeats, unlike Set.of; the constructor checks each id
+    Set<String> documents = new java.util.LinkedHashSet<>(java.util.Arrays.asList(ids));
+    for (String id : documents) {
+      Check.identifier("documentIds", id);
+    }
+    return new SearchScope(userId, documents, metadataEquals);
   }
 
   /**

@@ -2,22 +2,16 @@ package dev.polydb.jooq;
 
 import dev.polydb.api.DbConfig;
 import dev.polydb.api.DbConfigException;
-import dev.polydb.api.DbConflictException;
-import dev.polydb.api.DbException;
-import dev.polydb.api.DbFailureException;
-import dev.polydb.api.DbNotFoundException;
+import dev.polydb.api.DbOutcomeUnknownException;
 import dev.polydb.api.DbReadOnlyException;
-import dev.polydb.api.DbTimeoutException;
-import dev.polydb.api.DbTransientException;
 import dev.polydb.api.internal.Check;
 import java.sql.SQLException;
-import java.sql.SQLTimeoutException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.jooq.DSLContext;
-import org.jooq.exception.DataAccessException;
 
 /** What every session of one provider shares: backend, configuration, clock, root context. */
 final class Core {
@@ -77,50 +71,40 @@ final class Core {
     }
   }
 
-  /** Runs a transaction on a pooled connection, through the backend's writer lock. */
+  /**
+   * Runs a transaction on a pooled connection, through the backend's writer lock. A connection lost
+   * while committing leaves the outcome unknown: that is {@link DbOutcomeUnknownException}, never
+   * the "safe to retry" {@link dev.polydb.api.DbTransientException}.
+   */
   <T> T transaction(String operation, Function<DSLContext, T> work) {
+    AtomicBoolean committing = new AtomicBoolean();
     try {
-      return backend.lockedWrite(() -> dsl.transactionResult(cfg -> work.apply(cfg.dsl())));
+      return backend.lockedWrite(
+          () ->
+              dsl.transactionResult(
+                  cfg -> {
+                    T result = work.apply(cfg.dsl());
+                    committing.set(true); // jOOQ commits as soon as this returns
+                    return result;
+                  }));
     } catch (RuntimeException e) {
+      SQLException sql = committing.get() ? SqlStates.find(e) : null;
+      if (sql != null && SqlStates.isConnectionLoss(sql)) {
+        throw new DbOutcomeUnknownException(
+            Errors.message(
+                operation,
+                "the connection was lost while committing, so it may or may not have been"
+                    + " applied; retry only an idempotent write, else read back first",
+                sql),
+            sql.getSQLState(),
+            e);
+      }
       throw translate(e, operation);
     }
   }
 
-  /**
-   * Maps any failure onto the api's exceptions: the api's own pass through, database errors go
-   * through the backend and then the SQLState classes every database shares.
-   */
+  /** Maps any failure onto the api's exceptions (see {@link Errors#translate}). */
   RuntimeException translate(RuntimeException e, String operation) {
-    if (e instanceof DbException || !(e instanceof DataAccessException)) {
-      return e;
-    }
-    SQLException sql = SqlStates.find(e);
-    if (sql == null) {
-      return new DbFailureException(operation + " failed: " + e.getMessage(), null, e);
-    }
-    DbException mapped = backend.translate(sql, operation);
-    if (mapped != null) {
-      return mapped;
-    }
-    String state = sql.getSQLState();
-    String message = operation + " failed: " + sql.getMessage();
-    if (sql instanceof SQLTimeoutException || "57014".equals(state)) {
-      return new DbTimeoutException(message, state, e);
-    }
-    if (SqlStates.isTransient(sql)) {
-      return new DbTransientException(message, state, e);
-    }
-    if (state != null) {
-      if (state.equals("23505")) {
-        return new DbConflictException(message, state, e);
-      }
-      if (state.equals("23503")) {
-        return new DbNotFoundException(message, state, e);
-      }
-      if (state.equals("25006") || state.equals("42501")) {
-        return new DbReadOnlyException(message, state, e);
-      }
-    }
-    return new DbFailureException(message, state, e);
+    return Errors.translate(backend, e, operation);
   }
 }

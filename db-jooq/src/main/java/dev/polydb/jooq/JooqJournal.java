@@ -4,6 +4,7 @@ import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.sum;
 import static org.jooq.impl.DSL.val;
 
+import dev.polydb.api.DbConflictException;
 import dev.polydb.api.DbQuotaExceededException;
 import dev.polydb.api.DbValidationException;
 import dev.polydb.api.Journal;
@@ -34,24 +35,60 @@ final class JooqJournal implements Journal {
   public JournalEntry insert(String userId, String content) {
     Check.identifier("userId", userId);
     long bytes = Check.utf8("content", content, JournalEntry.MAX_CONTENT_BYTES);
-    return s.write(
-        "journal insert",
-        ctx -> {
-          Owners.require(ctx, s.t, userId);
-          lockForQuota(ctx, userId);
-          checkQuota(ctx, userId, bytes, 0);
-          Instant now = s.now();
-          String id = s.newId();
+    return s.write("journal insert", ctx -> insert(ctx, userId, s.newId(), content, bytes));
+  }
+
+  @Override
+  public JournalEntry insert(String userId, String entryId, String content) {
+    Check.identifier("userId", userId);
+    Check.identifier("entryId", entryId);
+    long bytes = Check.utf8("content", content, JournalEntry.MAX_CONTENT_BYTES);
+    return s.write("journal insert", ctx -> insert(ctx, userId, entryId, content, bytes));
+  }
+
+  /**
+   * Inserts unless the id is taken; a taken id is the same entry again (a retry) when owner and
+   * content match, else a conflict. The insert skips a conflicting row rather than failing, so a
+   * concurrent retry of the same entry also ends in the first branch.
+   */
+  private JournalEntry insert(
+      DSLContext ctx, String userId, String entryId, String content, long bytes) {
+    Owners.require(ctx, s.t, userId);
+    lockForQuota(ctx, userId);
+    Optional<JournalEntry> existing = findAnyOwner(ctx, entryId);
+    if (existing.isEmpty()) {
+      checkQuota(ctx, userId, bytes, 0);
+      Instant now = s.now();
+      int inserted =
           ctx.insertInto(j.table)
-              .set(j.id, id)
+              .set(j.id, entryId)
               .set(j.userId, userId)
               .set(j.content, content)
               .set(j.contentBytes, bytes)
               .set(j.createdAt, now)
               .set(j.updatedAt, now)
+              .onConflictDoNothing()
               .execute();
-          return new JournalEntry(id, userId, content, bytes, now, now);
-        });
+      if (inserted == 1) {
+        return new JournalEntry(entryId, userId, content, bytes, now, now);
+      }
+      existing = findAnyOwner(ctx, entryId);
+    }
+    JournalEntry stored =
+        existing.orElseThrow(
+            () ->
+                new DbConflictException("journal entry id was taken and freed again: " + entryId));
+    if (!stored.userId().equals(userId) || !stored.content().equals(content)) {
+      throw new DbConflictException(
+          "journal entry id is taken by another entry: "
+              + entryId
+              + "; choose a new id for new content");
+    }
+    return stored;
+  }
+
+  private Optional<JournalEntry> findAnyOwner(DSLContext ctx, String entryId) {
+    return ctx.select(j.all).from(j.table).where(j.id.eq(entryId)).fetchOptional().map(this::map);
   }
 
   @Override

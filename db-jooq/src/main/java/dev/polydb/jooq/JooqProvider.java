@@ -3,6 +3,7 @@ package dev.polydb.jooq;
 import dev.polydb.api.DbConfig;
 import dev.polydb.api.DbConfigException;
 import dev.polydb.api.DbProvider;
+import dev.polydb.api.DbTransientException;
 import dev.polydb.api.Health;
 import dev.polydb.api.Journal;
 import dev.polydb.api.PoolStats;
@@ -11,13 +12,16 @@ import dev.polydb.api.RevokedJtis;
 import dev.polydb.api.Subscriptions;
 import dev.polydb.api.TransactionWork;
 import dev.polydb.api.Users;
+import dev.polydb.api.VectorSettings;
 import dev.polydb.api.VectorStore;
 import dev.polydb.migrations.Migrations;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import org.flywaydb.core.api.FlywayException;
 import org.jooq.DSLContext;
+import org.jooq.Record3;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
@@ -30,6 +34,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class JooqProvider implements DbProvider {
   private static final Logger LOG = LoggerFactory.getLogger(JooqProvider.class);
+
+  /** What a user does to migrate a database a read-only provider refused. */
+  static final String MIGRATE_HINT =
+      "migrate it first: open it once with ENABLE_MUTATIONS=true and DB_MIGRATE_ON_OPEN=true (the"
+          + " defaults)";
 
   private final Core core;
   private final Session session;
@@ -55,15 +64,20 @@ public final class JooqProvider implements DbProvider {
 
   /**
    * Opens a provider on a backend: migrates the schema when the configuration asks for it, or
-   * checks that it is current, and reads the vector settings. On failure the backend is closed.
+   * checks that it is current, and checks the configured vector settings against the ones the
+   * database recorded. On failure the backend is closed.
    *
    * @param backend the backend, which owns the pool
    * @param config the configuration
    * @return the provider; closing it closes the backend
    * @throws DbConfigException when the schema is behind and may not be migrated, a migration fails,
-   *     or a tenant is configured (not supported yet)
+   *     the vector settings differ from the recorded ones, or a tenant is configured (not supported
+   *     yet)
+   * @throws DbTransientException when the database could not be reached, or the connection was lost
+   *     while opening
    */
   public static DbProvider open(SqlBackend backend, DbConfig config) {
+    String what = backend.name() + " database " + config.redactedUrl();
     try {
       // a tenant must never fall back silently to the shared data (SPEC §12)
       config
@@ -85,7 +99,7 @@ public final class JooqProvider implements DbProvider {
                   config.embeddingModel(),
                   config.vectorIndex(),
                   config.vectorIvfflatLists()));
-      prepareSchema(backend, config, migrations);
+      prepareSchema(backend, config, migrations, what);
       DSLContext dsl =
           DSL.using(
               backend.dataSource(),
@@ -96,7 +110,8 @@ public final class JooqProvider implements DbProvider {
                   // that can enforce milliseconds does so itself and is the one that fires
                   .withQueryTimeout((int) ((config.statementTimeout().toMillis() + 999) / 1000))
                   .withExecuteLogging(false));
-      Core core = new Core(backend, config, dsl, readDimension(dsl));
+      VectorSettings stored = checkVectorSettings(dsl, config);
+      Core core = new Core(backend, config, dsl, stored.dimension());
       return new JooqProvider(core, Session.pooled(core), new JtiCache(config));
     } catch (RuntimeException | Error e) {
       try {
@@ -104,19 +119,24 @@ public final class JooqProvider implements DbProvider {
       } catch (RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }
+      if (e instanceof RuntimeException r) {
+        // a connection lost while migrating or reading the settings is transient, not a config
+        // error; what is neither a DbException nor a lost connection says which it is
+        throw Errors.openFailure(r, what);
+      }
       throw e;
     }
   }
 
-  private static void prepareSchema(SqlBackend backend, DbConfig config, Migrations migrations) {
+  private static void prepareSchema(
+      SqlBackend backend, DbConfig config, Migrations migrations, String what) {
     try {
       if (config.migrateOnOpen()) {
-        Migrations.Result result = backend.migrationLock(migrations::migrate);
+        Migrations.Result result = backend.migrate(migrations);
         if (result.applied() > 0) {
           LOG.info(
-              "migrated {} database {} to version {} ({} migrations)",
-              backend.name(),
-              config.redactedUrl(),
+              "migrated {} to version {} ({} migrations)",
+              what,
               result.version(),
               result.applied());
         }
@@ -130,28 +150,91 @@ public final class JooqProvider implements DbProvider {
                 + migrations.currentVersion().orElse("none")
                 + ", this library needs "
                 + migrations.latestVersion()
-                + "; migrate it first: open it once with mutations enabled and"
-                + " DB_MIGRATE_ON_OPEN=true, or call Migrations.migrate()");
+                + "; "
+                + MIGRATE_HINT);
       }
     } catch (FlywayException e) {
-      throw new DbConfigException(
-          "migration of " + config.redactedUrl() + " failed: " + e.getMessage(), e);
+      SQLException sql = SqlStates.find(e);
+      if (sql != null && SqlStates.isTransient(sql)) {
+        throw Errors.openFailure(e, what);
+      }
+      throw new DbConfigException("migration of " + what + " failed: " + e.getMessage(), e);
     }
   }
 
-  private static int readDimension(DSLContext dsl) {
-    Integer dimension =
-        dsl.select(DSL.field(DSL.name("dimension"), Integer.class))
+  /**
+   * The vector settings the database recorded at migration, which must be the configured ones: a
+   * provider that opened with others would refuse every chunk, or compare vectors wrongly. A model
+   * configured after the first migration is recorded here when the store has none yet.
+   */
+  private static VectorSettings checkVectorSettings(DSLContext dsl, DbConfig config) {
+    Record3<Integer, String, String> row =
+        dsl.select(
+                DSL.field(DSL.name("dimension"), Integer.class),
+                DSL.field(DSL.name("metric"), String.class),
+                DSL.field(DSL.name("model"), String.class))
             .from(DSL.table(DSL.name("vector_settings")))
-            .fetchOne(0, Integer.class);
-    if (dimension == null) {
+            .fetchOne();
+    if (row == null) {
       throw new DbConfigException("vector_settings holds no row: the schema is damaged");
     }
-    return dimension;
+    int dimension = row.value1();
+    String metric = row.value2();
+    String configuredMetric = config.vectorMetric().name().toLowerCase(Locale.ROOT);
+    if (dimension != config.vectorDimension()) {
+      throw settingDiffers(
+          "dimension",
+          "DB_VECTOR_DIMENSION",
+          Integer.toString(config.vectorDimension()),
+          Integer.toString(dimension),
+          config);
+    }
+    if (!metric.equals(configuredMetric)) {
+      throw settingDiffers("metric", "DB_VECTOR_METRIC", configuredMetric, metric, config);
+    }
+    Optional<String> model = Optional.ofNullable(row.value3());
+    if (model.isPresent()
+        && config.embeddingModel().isPresent()
+        && !model.get().equals(config.embeddingModel().get())) {
+      throw settingDiffers(
+          "embedding model",
+          "DB_EMBEDDING_MODEL",
+          config.embeddingModel().get(),
+          model.get(),
+          config);
+    }
+    if (model.isEmpty() && config.embeddingModel().isPresent() && config.mutationsEnabled()) {
+      // configured after the first migration: recorded now, unless a first chunk claims it first
+      dsl.update(DSL.table(DSL.name("vector_settings")))
+          .set(DSL.field(DSL.name("model"), String.class), config.embeddingModel().get())
+          .where(DSL.field(DSL.name("model")).isNull())
+          .execute();
+      return checkVectorSettings(dsl, config);
+    }
+    return new VectorSettings(dimension, config.vectorMetric(), model);
   }
 
+  private static DbConfigException settingDiffers(
+      String setting, String variable, String configured, String recorded, DbConfig config) {
+    return new DbConfigException(
+        "vector "
+            + setting
+            + " is configured as "
+            + configured
+            + " but "
+            + config.redactedUrl()
+            + " was migrated with "
+            + recorded
+            + "; set "
+            + variable
+            + "="
+            + recorded
+            + " to open it, or give the new setting a database of its own (it is fixed at"
+            + " migration)");
+  }
+
+  /** A deleted user's revoked JWT ids stay revoked (and cached) until they expire. */
   private void userDeleted(String userId) {
-    jtiCache.userDeleted(userId);
     core.backend.vectorIndex().written(userId);
   }
 
@@ -201,28 +284,32 @@ public final class JooqProvider implements DbProvider {
   @Override
   public Health health() {
     PoolStats pool = core.backend.poolStats();
+    boolean mutationsDisabled = !core.config.mutationsEnabled();
     long start = System.nanoTime();
     try {
       // on the session's connection: inside inTransaction that is the transaction's own
-      Optional<String> version =
+      record Answer(Optional<String> version, boolean readOnly) {}
+      Answer answer =
           session.read(
               "health check",
               ctx ->
-                  ctx.select(core.tables.historyVersion)
-                      .from(core.tables.history)
-                      .where(
-                          core.tables.historySuccess.isTrue(),
-                          core.tables.historyVersion.isNotNull())
-                      .orderBy(core.tables.historyRank.desc())
-                      .limit(1)
-                      .fetchOptional(core.tables.historyVersion));
+                  new Answer(
+                      ctx.select(core.tables.historyVersion)
+                          .from(core.tables.history)
+                          .where(
+                              core.tables.historySuccess.isTrue(),
+                              core.tables.historyVersion.isNotNull())
+                          .orderBy(core.tables.historyRank.desc())
+                          .limit(1)
+                          .fetchOptional(core.tables.historyVersion),
+                      core.backend.refusesWrites(ctx)));
       Duration latency = Duration.ofNanos(System.nanoTime() - start);
       return new Health(
           core.backend.name(),
           true,
           latency,
-          version,
-          !core.config.mutationsEnabled(),
+          answer.version(),
+          mutationsDisabled || answer.readOnly(),
           core.backend.poolStats(),
           Optional.empty());
     } catch (RuntimeException e) {
@@ -232,7 +319,7 @@ public final class JooqProvider implements DbProvider {
           false,
           Duration.ofNanos(System.nanoTime() - start),
           Optional.empty(),
-          !core.config.mutationsEnabled(),
+          mutationsDisabled,
           pool,
           Optional.of(String.valueOf(mapped.getMessage())));
     }

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 
@@ -22,7 +23,9 @@ import org.jooq.Record;
  * Refresh tokens. The secret is 32 random bytes; only its SHA-256 is stored. While a reuse grace
  * window is configured, each child also stores its secret XOR-sealed with a key derived from the
  * parent's secret, so the parent presented again inside the window can be answered with the same
- * child; without the parent's secret the seal reveals nothing.
+ * child; without the parent's secret the seal reveals nothing. The seal lives no longer than the
+ * window: rotating or revoking the child clears it, and so does {@link #pruneExpired} once the
+ * window has passed.
  */
 final class JooqRefreshTokens implements RefreshTokens {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -74,33 +77,29 @@ final class JooqRefreshTokens implements RefreshTokens {
                 .map(this::map));
   }
 
+  /**
+   * The conditional write comes first, in the write transaction: of several concurrent callers
+   * exactly one sets {@code rotated_at}; on Postgres the others wait on its row lock and then find
+   * the token rotated, on SQLite their transactions begin after its commit. A caller that finds the
+   * token rotated gets the same child inside the reuse grace window, so with the default window a
+   * race never looks like reuse. With the window off, a caller that saw the token live when it
+   * began lost a race and gets {@link RotationResult.AlreadyRotated}; anything else is a replay,
+   * and reuse detection revokes the family.
+   */
   @Override
   public RotationResult rotate(String token, String userId) {
     String hash = hash(checkToken(token));
     Check.identifier("userId", userId);
     s.core.requireMutations("refresh token rotate");
-    // what the caller presented, as it stood when the call began: a token that was live then and
-    // lost a concurrent rotation is "already rotated"; one rotated before is reuse
-    Optional<Record> seen =
-        s.read(
-            "refresh token rotate",
-            ctx -> ctx.select(t.all).from(t.table).where(t.hash.eq(hash)).fetchOptional());
-    if (seen.isEmpty()) {
-      return new RotationResult.Invalid(RotationResult.Reason.UNKNOWN);
-    }
-    RefreshToken presented = map(seen.get());
-    if (!presented.userId().equals(userId)) {
-      return new RotationResult.Invalid(RotationResult.Reason.WRONG_USER);
-    }
-    if (presented.revokedAt().isPresent()) {
-      return new RotationResult.Invalid(RotationResult.Reason.REVOKED);
-    }
-    if (presented.rotatedAt().isPresent()) {
-      return s.write("refresh token rotate", ctx -> reuse(ctx, token, presented));
-    }
-    if (!s.now().isBefore(presented.expiresAt())) {
-      return new RotationResult.Invalid(RotationResult.Reason.EXPIRED);
-    }
+    Duration grace = s.core.config.refreshReuseGrace();
+    // only needed without a grace window: whether this caller could still have won
+    boolean liveWhenCalled =
+        grace.isZero()
+            && s.read(
+                "refresh token rotate",
+                ctx ->
+                    ctx.fetchExists(
+                        t.table, t.hash.eq(hash), t.rotatedAt.isNull(), t.revokedAt.isNull()));
     return s.write(
         "refresh token rotate",
         ctx -> {
@@ -108,33 +107,58 @@ final class JooqRefreshTokens implements RefreshTokens {
           int won =
               ctx.update(t.table)
                   .set(t.rotatedAt, now)
+                  // its own seal served its parent's grace window, which this rotation ends
+                  .set(t.graceSeal, (String) null)
                   .where(
-                      t.id.eq(presented.id()),
+                      t.hash.eq(hash),
+                      t.userId.eq(userId),
                       t.rotatedAt.isNull(),
                       t.revokedAt.isNull(),
                       t.expiresAt.gt(now))
                   .execute();
-          if (won == 0) {
+          Optional<RefreshToken> found =
+              ctx.select(t.all).from(t.table).where(t.hash.eq(hash)).fetchOptional().map(this::map);
+          if (found.isEmpty()) {
+            return new RotationResult.Invalid(RotationResult.Reason.UNKNOWN);
+          }
+          RefreshToken presented = found.get();
+          if (won == 1) {
+            Duration life = Duration.between(presented.issuedAt(), presented.expiresAt());
+            return new RotationResult.Rotated(
+                insert(
+                    ctx,
+                    userId,
+                    presented.familyId(),
+                    presented.id(),
+                    presented.fingerprint().orElse(null),
+                    now,
+                    life,
+                    presented.familyExpiresAt(),
+                    token));
+          }
+          if (!presented.userId().equals(userId)) {
+            return new RotationResult.Invalid(RotationResult.Reason.WRONG_USER);
+          }
+          if (presented.revokedAt().isPresent()) {
+            return new RotationResult.Invalid(RotationResult.Reason.REVOKED);
+          }
+          if (presented.rotatedAt().isEmpty()) {
+            return new RotationResult.Invalid(RotationResult.Reason.EXPIRED);
+          }
+          if (liveWhenCalled) {
             return new RotationResult.AlreadyRotated();
           }
-          Duration life = Duration.between(presented.issuedAt(), presented.expiresAt());
-          return new RotationResult.Rotated(
-              insert(
-                  ctx,
-                  userId,
-                  presented.familyId(),
-                  presented.id(),
-                  presented.fingerprint().orElse(null),
-                  now,
-                  life,
-                  presented.familyExpiresAt(),
-                  token));
+          return rotatedBefore(ctx, token, presented, now);
         });
   }
 
-  /** The presented token was rotated before this call: grace-window replay, or reuse. */
-  private RotationResult reuse(DSLContext ctx, String token, RefreshToken presented) {
-    Instant now = s.now();
+  /**
+   * The presented token was rotated before this call's write: inside the grace window its parent
+   * gets the same child back; outside it, or when the child is gone, reuse detection revokes the
+   * family.
+   */
+  private RotationResult rotatedBefore(
+      DSLContext ctx, String token, RefreshToken presented, Instant now) {
     Duration grace = s.core.config.refreshReuseGrace();
     Instant rotatedAt = presented.rotatedAt().orElseThrow();
     if (!grace.isZero() && !now.isAfter(Times.later(rotatedAt, grace))) {
@@ -145,55 +169,56 @@ final class JooqRefreshTokens implements RefreshTokens {
                   t.parentId.eq(presented.id()),
                   t.rotatedAt.isNull(),
                   t.revokedAt.isNull(),
-                  t.expiresAt.gt(now),
-                  t.graceSeal.isNotNull())
+                  t.expiresAt.gt(now))
               .fetchOptional();
       if (child.isPresent()) {
-        String secret = unseal(child.get().get(t.graceSeal), token);
-        return new RotationResult.Rotated(new IssuedToken(secret, map(child.get())));
+        String seal = child.get().get(t.graceSeal);
+        if (seal == null) {
+          // issued while the window was off: live, but its secret cannot be given again
+          return new RotationResult.AlreadyRotated();
+        }
+        return new RotationResult.Rotated(new IssuedToken(unseal(seal, token), map(child.get())));
       }
     }
-    int revoked =
-        ctx.update(t.table)
-            .set(t.revokedAt, now)
-            .where(t.familyId.eq(presented.familyId()), t.revokedAt.isNull())
-            .execute();
+    int revoked = revokeWhere(ctx, t.familyId.eq(presented.familyId()), now);
     return new RotationResult.ReuseDetected(presented.familyId(), revoked);
+  }
+
+  /** Revokes the unrevoked tokens a condition selects, clearing their seals; returns the count. */
+  private int revokeWhere(DSLContext ctx, Condition which, Instant now) {
+    return ctx.update(t.table)
+        .set(t.revokedAt, now)
+        .set(t.graceSeal, (String) null)
+        .where(which, t.revokedAt.isNull())
+        .execute();
   }
 
   @Override
   public boolean revoke(String token) {
     String hash = hash(checkToken(token));
-    return s.write(
-        "refresh token revoke",
-        ctx ->
-            ctx.update(t.table)
-                    .set(t.revokedAt, s.now())
-                    .where(t.hash.eq(hash), t.revokedAt.isNull())
-                    .execute()
-                > 0);
+    return s.write("refresh token revoke", ctx -> revokeWhere(ctx, t.hash.eq(hash), s.now()) > 0);
   }
 
   @Override
   public int revokeAllForUser(String userId) {
     Check.identifier("userId", userId);
     return s.write(
-        "refresh token revoke all",
-        ctx ->
-            ctx.update(t.table)
-                .set(t.revokedAt, s.now())
-                .where(t.userId.eq(userId), t.revokedAt.isNull())
-                .execute());
+        "refresh token revoke all", ctx -> revokeWhere(ctx, t.userId.eq(userId), s.now()));
   }
 
+  /**
+   * Deletes expired tokens, then clears the seals whose grace window ended by {@code now}: a seal
+   * left in place would let an old leaked parent and a dump of the table reveal the live child.
+   */
   @Override
   public int pruneExpired(Instant now, int batchSize) {
     Instant cutoff = Check.instant("now", now);
     Check.range("batchSize", batchSize, 1, 10_000);
     s.core.requireMutations("refresh token prune");
     int total = 0;
-    while (true) {
-      int deleted =
+    int deleted;
+    do {
+      deleted =
           s.write(
               "refresh token prune",
               ctx ->
@@ -206,10 +231,26 @@ final class JooqRefreshTokens implements RefreshTokens {
                                   .limit(batchSize)))
                       .execute());
       total += deleted;
-      if (deleted < batchSize) {
-        return total;
-      }
-    }
+    } while (deleted == batchSize);
+    // a seal was written when its child was issued: the window ends grace after issued_at
+    Instant sealedBefore = Times.earlier(cutoff, s.core.config.refreshReuseGrace());
+    int cleared;
+    do {
+      cleared =
+          s.write(
+              "refresh token prune",
+              ctx ->
+                  ctx.update(t.table)
+                      .set(t.graceSeal, (String) null)
+                      .where(
+                          t.id.in(
+                              ctx.select(t.id)
+                                  .from(t.table)
+                                  .where(t.graceSeal.isNotNull(), t.issuedAt.lt(sealedBefore))
+                                  .limit(batchSize)))
+                      .execute());
+    } while (cleared == batchSize);
+    return total;
   }
 
   private IssuedToken insert(
@@ -229,6 +270,7 @@ final class JooqRefreshTokens implements RefreshTokens {
     if (expires.isAfter(familyEnd)) {
       expires = familyEnd;
     }
+    // kept for the grace window only: rotation, revocation and pruneExpired clear it
     String seal =
         parentSecret != null && !s.core.config.refreshReuseGrace().isZero()
             ? seal(raw, parentSecret)

@@ -81,6 +81,9 @@ final class JooqVectorStore implements VectorStore {
       owners.add(chunk.userId());
     }
     if (chunks.isEmpty()) {
+      // nothing to write, but a read-only provider refuses every write call alike
+      s.core.ensureOpen();
+      s.core.requireMutations("chunk upsert");
       return 0;
     }
     try {
@@ -221,6 +224,23 @@ final class JooqVectorStore implements VectorStore {
    */
   private static float[] storable(String field, float[] v, VectorSettings settings) {
     Check.vector(field, v, settings.dimension());
+    // pgvector sums squares and products in single precision: past this magnitude a distance
+    // between two such vectors can overflow to infinity or NaN, which SQLite (in double) avoids
+    double limit = Math.sqrt(Float.MAX_VALUE / (4.0 * settings.dimension()));
+    for (int i = 0; i < v.length; i++) {
+      if (Math.abs(v[i]) > limit) {
+        throw new DbValidationException(
+            field,
+            String.format(
+                java.util.Locale.ROOT,
+                "must hold numbers within ±%.3g at dimension %d (a distance would overflow"
+                    + " single precision): %s at index %d",
+                limit,
+                settings.dimension(),
+                v[i],
+                i));
+      }
+    }
     float[] values = v;
     if (settings.halfPrecision()) {
       values = new float[v.length];

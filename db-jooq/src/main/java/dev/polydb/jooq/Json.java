@@ -3,6 +3,7 @@ package dev.polydb.jooq;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.polydb.api.DbValidationException;
@@ -39,8 +40,15 @@ public final class Json {
         throw new DbValidationException(field, "must be one JSON value: trailing content");
       }
     } catch (IOException e) {
-      throw new DbValidationException(
-          field, "must be JSON: " + e.getMessage().lines().findFirst().orElse("malformed"));
+      // the parser's own message quotes the offending text, which is the caller's data
+      String where =
+          e instanceof JsonProcessingException j && j.getLocation() != null
+              ? " at line "
+                  + j.getLocation().getLineNr()
+                  + ", column "
+                  + j.getLocation().getColumnNr()
+              : "";
+      throw new DbValidationException(field, "must be JSON: malformed" + where);
     }
   }
 

@@ -4,10 +4,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.polydb.api.DbConfigException;
-import dev.polydb.api.DbException;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.PoolStats;
-import java.sql.SQLException;
 
 /** HikariCP as every backend uses it: started with errors the caller can act on, and measured. */
 public final class Pools {
@@ -21,30 +19,18 @@ public final class Pools {
    * @param what what is being opened, for the message, e.g. {@code postgres database <url>}, with
    *     the password already redacted
    * @return the pool
-   * @throws DbTransientException when the database cannot be reached or cannot take a connection
-   *     now (SQLState class 08, a server starting up or shutting down, too many connections):
+   * @throws DbTransientException when the server cannot be reached or cannot take a connection now
+   *     (refused or lost connection, a server starting up or shutting down, too many connections):
    *     retrying may help
-   * @throws DbConfigException for any other failure
+   * @throws DbConfigException for an unknown host, a refused login, a missing database or any other
+   *     failure a retry will not fix
    */
   public static HikariDataSource start(HikariConfig config, String what) {
     try {
       return new HikariDataSource(config);
     } catch (RuntimeException e) {
-      throw openFailure(e, what);
+      throw Errors.openFailure(e, what);
     }
-  }
-
-  private static DbException openFailure(RuntimeException e, String what) {
-    Throwable root = e;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    String message = "cannot open " + what + ": " + root.getMessage();
-    SQLException sql = SqlStates.find(e);
-    if (sql != null && SqlStates.isTransient(sql)) {
-      return new DbTransientException(message, sql.getSQLState(), e);
-    }
-    return new DbConfigException(message, e);
   }
 
   /**

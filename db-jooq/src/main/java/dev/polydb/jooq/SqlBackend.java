@@ -57,15 +57,15 @@ public interface SqlBackend extends AutoCloseable {
   Migrations.Dialect migrationDialect();
 
   /**
-   * Runs a migration so that concurrent migrations of one database apply each version once. Flyway
-   * locks on Postgres; SQLite backends lock here.
+   * Applies pending migrations so that concurrent migrations of one database apply each version
+   * once. Flyway locks on Postgres; a SQLite backend serializes them itself.
    *
-   * @param migration the migration
-   * @param <T> its result
-   * @return its result
+   * @param migrations the migrations
+   * @return what was applied
+   * @throws org.flywaydb.core.api.FlywayException when a migration fails
    */
-  default <T> T migrationLock(Supplier<T> migration) {
-    return migration.get();
+  default Migrations.Result migrate(Migrations migrations) {
+    return migrations.migrate();
   }
 
   /**
@@ -109,6 +109,17 @@ public interface SqlBackend extends AutoCloseable {
    * @param userId the user
    */
   void lockUser(DSLContext tx, String userId);
+
+  /**
+   * Whether the database refuses writes whatever the configuration says: a read-only file, mount or
+   * session, a standby, a role without write grants. Asked by {@code health()}.
+   *
+   * @param ctx where to ask, on the health check's connection
+   * @return {@code true} when a write would be refused
+   */
+  default boolean refusesWrites(DSLContext ctx) {
+    return false;
+  }
 
   /**
    * Maps a database error onto the api's exceptions.

@@ -30,6 +30,19 @@ final class SqlStates {
     return sql instanceof SQLTransientException;
   }
 
+  /**
+   * Whether the connection itself failed (class 08, or the server ending the session), so that a
+   * statement sent on it may or may not have reached the database.
+   *
+   * @param sql the driver's exception
+   * @return {@code true} for a lost connection
+   */
+  static boolean isConnectionLoss(SQLException sql) {
+    String state = sql.getSQLState();
+    return state != null
+        && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02"));
+  }
+
   /** The first {@link SQLException} in a cause chain, or {@code null}. */
   static SQLException find(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {

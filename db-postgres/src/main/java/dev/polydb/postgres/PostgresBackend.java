@@ -5,7 +5,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.polydb.api.DatabaseUrl;
 import dev.polydb.api.DbConfig;
 import dev.polydb.api.DbConfigException;
+import dev.polydb.api.DbConflictException;
 import dev.polydb.api.DbException;
+import dev.polydb.api.DbNotFoundException;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.PoolStats;
 import dev.polydb.jooq.Pools;
@@ -25,6 +27,7 @@ import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.postgresql.util.PSQLException;
 
 /**
  * PostgreSQL through PgJDBC and a HikariCP pool. Each connection starts with the statement timeout
@@ -85,9 +88,11 @@ final class PostgresBackend implements SqlBackend {
    */
   private static PGSimpleDataSource dataSource(DatabaseUrl url, String serverOptions) {
     PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setServerNames(new String[] {url.host().orElseThrow()});
+    String host = url.host().orElseThrow();
+    // PgJDBC reads its server names into a URL: an IPv6 literal goes back into brackets
+    ds.setServerNames(new String[] {host.indexOf(':') >= 0 ? "[" + host + "]" : host});
     ds.setPortNumbers(new int[] {url.port()});
-    ds.setDatabaseName(url.database().orElse("postgres"));
+    ds.setDatabaseName(url.database().orElseThrow());
     url.user().ifPresent(ds::setUser);
     url.password().ifPresent(ds::setPassword);
     String options = serverOptions;
@@ -191,13 +196,46 @@ final class PostgresBackend implements SqlBackend {
 
   @Override
   public DbException translate(SQLException error, String operation) {
+    String state = error.getSQLState();
     // lock_not_available: only a lock_timeout raises it, and the lock may be free on a retry
-    if ("55P03".equals(error.getSQLState())) {
+    if ("55P03".equals(state)) {
       return new DbTransientException(
-          operation + " failed: " + error.getMessage(), error.getSQLState(), error);
+          operation + " failed: a lock was not free in time (SQLState 55P03)", state, error);
     }
-    // every other SQLState is one Core maps for all backends
+    // the constraint's name helps and holds no value; the server's detail line quotes the row
+    String constraint =
+        error instanceof PSQLException p && p.getServerErrorMessage() != null
+            ? p.getServerErrorMessage().getConstraint()
+            : null;
+    if (constraint != null && "23505".equals(state)) {
+      return new DbConflictException(
+          operation + " failed: a unique key conflict on " + constraint + " (SQLState 23505)",
+          state,
+          error);
+    }
+    if (constraint != null && "23503".equals(state)) {
+      return new DbNotFoundException(
+          operation + " failed: a row " + constraint + " refers to is missing (SQLState 23503)",
+          state,
+          error);
+    }
+    // every other SQLState is one the shared code maps for all backends
     return null;
+  }
+
+  /**
+   * The session is read-only (a standby, {@code default_transaction_read_only}) or the role may not
+   * insert into the library's tables (a read-only role).
+   */
+  @Override
+  public boolean refusesWrites(DSLContext ctx) {
+    return Boolean.TRUE.equals(
+        ctx.select(
+                DSL.field(
+                    "current_setting('transaction_read_only') = 'on'"
+                        + " or not has_table_privilege('journal_entries', 'INSERT')",
+                    Boolean.class))
+            .fetchOne(0, Boolean.class));
   }
 
   @Override

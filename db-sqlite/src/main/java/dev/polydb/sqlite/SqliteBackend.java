@@ -17,19 +17,20 @@ import dev.polydb.jooq.SqlBackend;
 import dev.polydb.jooq.VectorIndex;
 import dev.polydb.migrations.Migrations;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
+import org.flywaydb.core.api.FlywayException;
 import org.jooq.Converter;
 import org.jooq.DSLContext;
 import org.jooq.DataType;
@@ -47,6 +48,7 @@ import org.sqlite.SQLiteException;
  */
 final class SqliteBackend implements SqlBackend {
   private static final int DEFAULT_POOL_SIZE = 4;
+  private static final int MIGRATION_ATTEMPTS = 10;
   private static final ConcurrentHashMap<Path, ReentrantLock> MIGRATION_LOCKS =
       new ConcurrentHashMap<>();
 
@@ -60,8 +62,10 @@ final class SqliteBackend implements SqlBackend {
     this.file = url.sqlitePath().map(p -> p.toAbsolutePath().normalize()).orElse(null);
     boolean readOnly = !config.mutationsEnabled();
     this.writerWait = config.statementTimeout().multipliedBy(2);
+    boolean immutable = false;
     if (file != null) {
       prepareFile(config, readOnly);
+      immutable = readOnly && cannotChange(file);
     }
     SQLiteConfig sqlite = new SQLiteConfig();
     sqlite.enforceForeignKeys(true);
@@ -75,7 +79,15 @@ final class SqliteBackend implements SqlBackend {
       }
     }
     SQLiteDataSource source = new SQLiteDataSource(sqlite);
-    source.setUrl(file == null ? "jdbc:sqlite::memory:" : "jdbc:sqlite:" + file);
+    if (file == null) {
+      source.setUrl("jdbc:sqlite::memory:");
+    } else if (immutable) {
+      // a WAL database needs its -shm file, which a folder nobody may write cannot hold: a file
+      // that cannot change is read without locks or -shm (SQLite's immutable URI parameter)
+      source.setUrl("jdbc:sqlite:" + file.toUri() + "?immutable=1");
+    } else {
+      source.setUrl("jdbc:sqlite:" + file);
+    }
 
     HikariConfig hikari = new HikariConfig();
     hikari.setDataSource(source);
@@ -102,8 +114,8 @@ final class SqliteBackend implements SqlBackend {
         throw new DbConfigException(
             "database schema is behind: "
                 + file
-                + " does not exist; migrate it first: open it once with mutations enabled and"
-                + " DB_MIGRATE_ON_OPEN=true, or call Migrations.migrate()");
+                + " does not exist; migrate it first: open it once with ENABLE_MUTATIONS=true and"
+                + " DB_MIGRATE_ON_OPEN=true (the defaults)");
       }
       return;
     }
@@ -114,8 +126,40 @@ final class SqliteBackend implements SqlBackend {
       }
     } catch (IOException e) {
       throw new DbConfigException(
-          "cannot create the folder of sqlite database " + config.redactedUrl() + ": " + e, e);
+          "cannot create the folder of sqlite database "
+              + config.redactedUrl()
+              + ": "
+              + e.getClass().getSimpleName(),
+          e);
     }
+  }
+
+  /**
+   * Whether nothing can change the file while it is open: it lies on a read-only file system, or
+   * neither it nor its folder grants anyone write permission, and it has no write-ahead log waiting
+   * to be read (an immutable open would not see it).
+   */
+  private static boolean cannotChange(Path file) {
+    try {
+      Path wal = file.resolveSibling(file.getFileName() + "-wal");
+      if (Files.exists(wal) && Files.size(wal) > 0) {
+        return false;
+      }
+      if (Files.getFileStore(file).isReadOnly()) {
+        return true;
+      }
+      Path folder = file.getParent();
+      return folder != null && nobodyMayWrite(file) && nobodyMayWrite(folder);
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+
+  private static boolean nobodyMayWrite(Path path) throws IOException {
+    Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
+    return !permissions.contains(PosixFilePermission.OWNER_WRITE)
+        && !permissions.contains(PosixFilePermission.GROUP_WRITE)
+        && !permissions.contains(PosixFilePermission.OTHERS_WRITE);
   }
 
   @Override
@@ -139,32 +183,60 @@ final class SqliteBackend implements SqlBackend {
   }
 
   /**
-   * Flyway cannot lock a SQLite database, so migrations are serialized here: a lock per file in
-   * this process, and a lock file beside the database against other processes. (Not the database
-   * file itself: POSIX locks belong to the process, and closing our channel would drop SQLite's.)
+   * Flyway cannot lock a SQLite database. In this process a lock per file serializes migrations.
+   * Across processes there is no lock file (it would outlive the process and, created by one OS
+   * user, shut out another): each migration is one SQLite transaction with its history row, so a
+   * process that loses the race fails on tables the winner created and rolls back whole. It then
+   * finds the schema current and is done, or tries again while another process still migrates.
    */
   @Override
-  public <T> T migrationLock(Supplier<T> migration) {
+  public Migrations.Result migrate(Migrations migrations) {
     if (file == null) {
-      return migration.get();
+      return migrations.migrate();
     }
     ReentrantLock local = MIGRATION_LOCKS.computeIfAbsent(file, f -> new ReentrantLock());
     local.lock();
-    try (FileChannel channel =
-            FileChannel.open(
-                file.resolveSibling(file.getFileName() + ".migrate-lock"),
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-        FileLock held = channel.lock()) {
-      if (!held.isValid()) {
-        throw new IllegalStateException("migration lock was lost");
+    try {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return migrations.migrate();
+        } catch (FlywayException e) {
+          if (!migrations.isBehind()) {
+            return new Migrations.Result(0, migrations.currentVersion().orElse("0"));
+          }
+          if (attempt == MIGRATION_ATTEMPTS) {
+            throw e;
+          }
+          sleepBeforeRetry(attempt);
+        }
       }
-      return migration.get();
-    } catch (IOException e) {
-      throw new DbConfigException("cannot lock " + file + " for migration: " + e, e);
     } finally {
       local.unlock();
     }
+  }
+
+  private static void sleepBeforeRetry(int attempt) {
+    try {
+      Thread.sleep(50L * attempt + ThreadLocalRandom.current().nextInt(50));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DbTransientException("interrupted while waiting to migrate", null, e);
+    }
+  }
+
+  /**
+   * The database refuses writes when it was opened read-only, or when the file or its folder (for
+   * the write-ahead log) may not be written by this process.
+   */
+  @Override
+  public boolean refusesWrites(DSLContext ctx) {
+    if (file == null) {
+      return false;
+    }
+    Path folder = file.getParent();
+    return pool.isReadOnly()
+        || !Files.isWritable(file)
+        || (folder != null && !Files.isWritable(folder));
   }
 
   @Override
@@ -218,18 +290,36 @@ final class SqliteBackend implements SqlBackend {
     // the extended code tells a unique key from a foreign key; getErrorCode() has the primary only
     int code = error instanceof SQLiteException e ? e.getResultCode().code : error.getErrorCode();
     int primary = code & 0xFF;
-    String message = operation + " failed: " + error.getMessage();
+    String state = error.getSQLState();
     return switch (code) {
-      case 2067, 1555 -> new DbConflictException(message, error.getSQLState(), error);
-      case 787 -> new DbNotFoundException(message, error.getSQLState(), error);
+      case 2067, 1555 ->
+          new DbConflictException(message(operation, "a unique key conflict", code), state, error);
+      case 787 ->
+          new DbNotFoundException(
+              message(operation, "a referenced row is missing", code), state, error);
       default ->
           switch (primary) {
-            case 5, 6 -> new DbTransientException(message, error.getSQLState(), error);
-            case 8 -> new DbReadOnlyException(message, error.getSQLState(), error);
-            case 9 -> new DbTimeoutException(message, error.getSQLState(), error);
+            case 5, 6 ->
+                new DbTransientException(
+                    message(operation, "the database is locked by another writer", code),
+                    state,
+                    error);
+            case 8 ->
+                new DbReadOnlyException(
+                    message(operation, "the database file may not be written", code), state, error);
+            case 9 ->
+                new DbTimeoutException(
+                    message(operation, "the statement ran past the statement timeout", code),
+                    state,
+                    error);
             default -> null;
           };
     };
+  }
+
+  /** Without the driver's message, which may quote values; the code is SQLite's extended one. */
+  private static String message(String operation, String what, int code) {
+    return operation + " failed: " + what + " (SQLite error " + code + ")";
   }
 
   @Override

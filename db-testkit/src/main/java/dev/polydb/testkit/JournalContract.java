@@ -3,6 +3,7 @@ package dev.polydb.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.polydb.api.DbConflictException;
 import dev.polydb.api.DbNotFoundException;
 import dev.polydb.api.DbProvider;
 import dev.polydb.api.DbQuotaExceededException;
@@ -615,5 +616,98 @@ public abstract class JournalContract {
     assertThat(journal().list(alice, 10, 0)).isEmpty();
     assertThat(journal().totalBytes(alice)).isZero();
     assertThat(journal().list(bob, 10, 0)).containsExactlyElementsOf(bobs);
+  }
+
+  // ---- caller-chosen ids: a retry never writes an entry twice ----
+
+  @Test
+  void anInsertWithTheCallersIdStoresThatId() {
+    String user = newUser("ada");
+
+    JournalEntry entry = journal().insert(user, "entry-42", "hello");
+
+    assertThat(entry.id()).isEqualTo("entry-42");
+    assertThat(journal().findById(user, "entry-42")).contains(entry);
+  }
+
+  @Test
+  void repeatingAnInsertWithTheSameIdAndContentReturnsTheStoredEntryAndWritesNothing() {
+    String user = newUser("ada");
+    JournalEntry first = journal().insert(user, "entry-42", "hello");
+    fixture().clock().advance(Duration.ofSeconds(5));
+
+    JournalEntry again = journal().insert(user, "entry-42", "hello");
+
+    assertThat(again).isEqualTo(first);
+    assertThat(journal().list(user, 10, 0)).containsExactly(first);
+    assertThat(journal().totalBytes(user)).isEqualTo(5);
+  }
+
+  @Test
+  void aRepeatWithinTheQuotaIsNotCountedTwice() {
+    DbProvider db = fixture().openFresh(b -> b.journalQuotaBytes(8));
+    String user = newUser(db, "ada");
+    JournalEntry first = db.journal().insert(user, "entry-1", "12345");
+
+    assertThat(db.journal().insert(user, "entry-1", "12345")).isEqualTo(first);
+    assertThatThrownBy(() -> db.journal().insert(user, "entry-2", "12345"))
+        .isInstanceOf(DbQuotaExceededException.class);
+  }
+
+  @Test
+  void anIdTakenByOtherContentOrAnotherUserIsAConflictAndChangesNothing() {
+    String ada = newUser("ada");
+    String bob = newUser("bob");
+    JournalEntry first = journal().insert(ada, "entry-42", "hello");
+
+    assertThatThrownBy(() -> journal().insert(ada, "entry-42", "other content"))
+        .isInstanceOf(DbConflictException.class)
+        .hasMessageContaining("entry-42")
+        .hasMessageNotContaining("hello")
+        .hasMessageNotContaining("other content");
+    assertThatThrownBy(() -> journal().insert(bob, "entry-42", "hello"))
+        .isInstanceOf(DbConflictException.class);
+
+    assertThat(journal().findById(ada, "entry-42")).contains(first);
+    assertThat(journal().list(bob, 10, 0)).isEmpty();
+  }
+
+  @Test
+  void concurrentInsertsOfOneIdWriteOneEntryAndAllGetIt() throws Exception {
+    String user = newUser("ada");
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<JournalEntry>> calls = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        calls.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return journal().insert(user, "entry-race", "same text");
+                }));
+      }
+      start.countDown();
+      List<JournalEntry> results = new ArrayList<>();
+      for (Future<JournalEntry> call : calls) {
+        results.add(call.get(60, TimeUnit.SECONDS));
+      }
+
+      assertThat(results).containsOnly(results.get(0));
+      assertThat(journal().list(user, 10, 0)).containsExactly(results.get(0));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aCallersIdIsValidatedAsAnId() {
+    String user = newUser("ada");
+
+    assertValidation("entryId", () -> journal().insert(user, "", "x"));
+    assertValidation("entryId", () -> journal().insert(user, null, "x"));
+    assertValidation("entryId", () -> journal().insert(user, "e".repeat(256), "x"));
+    assertValidation("entryId", () -> journal().insert(user, "a\0b", "x"));
+    assertThat(journal().list(user, 10, 0)).isEmpty();
   }
 }

@@ -4,22 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.polydb.api.Chunk;
 import dev.polydb.api.DbConfig;
+import dev.polydb.api.DbConfigException;
 import dev.polydb.api.DbException;
 import dev.polydb.api.DbProvider;
 import dev.polydb.api.DbProviders;
-import dev.polydb.api.DbValidationException;
 import dev.polydb.api.DistanceMetric;
 import dev.polydb.api.JournalEntry;
-import dev.polydb.api.SearchScope;
 import dev.polydb.api.User;
 import dev.polydb.api.UserProfile;
 import dev.polydb.api.VectorSettings;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -151,36 +148,35 @@ public abstract class MigrationsContract {
   }
 
   @Test
-  void vectorSettingsRecordedAtMigrationSurviveAReopenWithOtherSettings() {
+  void reopeningWithAnotherDimensionOrMetricIsRefusedNamingBothValues() {
     DbProvider db = fixture().db();
-    VectorSettings recorded = db.vectors().settings();
-    assertThat(recorded.dimension()).isEqualTo(DbProviderContract.DIMENSION);
-    assertThat(recorded.metric()).isEqualTo(DistanceMetric.COSINE);
+    String id = db.users().create("google", "vectors", UserProfile.EMPTY).id();
     db.close();
 
-    DbProvider reopened = fixture().open(b -> b.vectorDimension(8).vectorMetric(DistanceMetric.L2));
+    assertThatThrownBy(() -> fixture().open(b -> b.vectorDimension(8)))
+        .isInstanceOf(DbConfigException.class)
+        .hasMessageContaining("dimension")
+        .hasMessageContaining("8")
+        .hasMessageContaining("DB_VECTOR_DIMENSION=" + DbProviderContract.DIMENSION);
+    assertThatThrownBy(() -> fixture().open(b -> b.vectorMetric(DistanceMetric.L2)))
+        .isInstanceOf(DbConfigException.class)
+        .hasMessageContaining("metric")
+        .hasMessageContaining("l2")
+        .hasMessageContaining("DB_VECTOR_METRIC=cosine");
+    assertThatThrownBy(() -> fixture().open(b -> b.vectorDimension(8).mutationsEnabled(false)))
+        .as("a read-only provider is held to the same settings")
+        .isInstanceOf(DbConfigException.class);
 
-    assertThat(reopened.vectors().settings().dimension()).isEqualTo(DbProviderContract.DIMENSION);
-    assertThat(reopened.vectors().settings().metric()).isEqualTo(DistanceMetric.COSINE);
-    User user = reopened.users().create("google", "vectors", UserProfile.EMPTY);
-    reopened
-        .vectors()
-        .upsert(
-            List.of(
-                Chunk.of(
-                    "c1", user.id(), "doc", 0, "four", Map.of(), new float[] {1, 0, 0, 0}, "m")));
-    assertThat(reopened.vectors().search(new float[] {1, 0, 0, 0}, 5, SearchScope.user(user.id())))
-        .hasSize(1);
-    assertThatThrownBy(
-            () ->
-                reopened
-                    .vectors()
-                    .search(new float[] {1, 0, 0, 0, 0, 0, 0, 0}, 5, SearchScope.user(user.id())))
-        .isInstanceOf(DbValidationException.class);
+    DbProvider same = fixture().open(b -> {});
+    assertThat(same.users().findById(id)).as("the refusals changed nothing").isPresent();
+    assertThat(same.vectors().settings())
+        .isEqualTo(
+            new VectorSettings(
+                DbProviderContract.DIMENSION, DistanceMetric.COSINE, Optional.empty()));
   }
 
   @Test
-  void metricAndModelRecordedAtMigrationSurviveAReopen() {
+  void reopeningWithAnotherModelIsRefusedAndALaterConfiguredOneIsRecorded() {
     DbProvider fresh =
         fixture().openFresh(b -> b.vectorMetric(DistanceMetric.L2).embeddingModel("model-a"));
     String url = fresh.config().url();
@@ -190,18 +186,30 @@ public abstract class MigrationsContract {
                 DbProviderContract.DIMENSION, DistanceMetric.L2, Optional.of("model-a")));
     fresh.close();
 
+    assertThatThrownBy(
+            () ->
+                DbProviders.open(
+                    fixture()
+                        .config(url)
+                        .vectorMetric(DistanceMetric.L2)
+                        .embeddingModel("model-b")
+                        .build()))
+        .isInstanceOf(DbConfigException.class)
+        .hasMessageContaining("model-b")
+        .hasMessageContaining("DB_EMBEDDING_MODEL=model-a");
     try (DbProvider reopened =
-        DbProviders.open(
-            fixture()
-                .config(url)
-                .vectorDimension(16)
-                .vectorMetric(DistanceMetric.INNER_PRODUCT)
-                .embeddingModel("model-b")
-                .build())) {
-      assertThat(reopened.vectors().settings())
-          .isEqualTo(
-              new VectorSettings(
-                  DbProviderContract.DIMENSION, DistanceMetric.L2, Optional.of("model-a")));
+        DbProviders.open(fixture().config(url).vectorMetric(DistanceMetric.L2).build())) {
+      assertThat(reopened.vectors().settings().model())
+          .as("no model configured: the recorded one applies")
+          .contains("model-a");
     }
+
+    DbProvider noModel = fixture().db();
+    assertThat(noModel.vectors().settings().model()).isEmpty();
+    noModel.close();
+    DbProvider withModel = fixture().open(b -> b.embeddingModel("model-c"));
+    assertThat(withModel.vectors().settings().model())
+        .as("configured after the first migration, before any chunk")
+        .contains("model-c");
   }
 }

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
@@ -35,12 +36,14 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The races run on every build: concurrent rotation, first sign-in and expiry sweeps. */
 public abstract class RacesContract {
 
   private static final int THREADS = 8;
-  private static final int ROTATION_TRIALS = 1_000;
+  private static final int MAX_THREADS = 16;
   private static final int SIGN_IN_ROUNDS = 20;
   private static final int SWEEP_ROUNDS = 3;
   private static final int SUBSCRIPTIONS_PER_SWEEP = 50;
@@ -62,7 +65,7 @@ public abstract class RacesContract {
     AtomicInteger n = new AtomicInteger();
     pool =
         Executors.newFixedThreadPool(
-            THREADS,
+            MAX_THREADS,
             r -> {
               Thread t = new Thread(r, "polydb-race-" + n.incrementAndGet());
               t.setDaemon(true);
@@ -81,20 +84,80 @@ public abstract class RacesContract {
     }
   }
 
-  @Test
-  void concurrentRotationsOfOneTokenHaveExactlyOneWinner() throws InterruptedException {
+  /**
+   * Two tabs refreshing at once must not sign the user out: with the default settings (a 10 s reuse
+   * grace window) every racing caller gets the one new token, or "already rotated", and reuse
+   * detection never fires.
+   */
+  @ParameterizedTest(name = "{0} threads, {1} trials")
+  @CsvSource({"3, 300", "8, 200", "16, 100"})
+  void racingRotationsWithTheDefaultsNeverTriggerReuseDetection(int threads, int trials)
+      throws InterruptedException {
     DbProvider db = fixture().db();
     RefreshTokens tokens = db.refreshTokens();
     String userId = db.users().create("google", "rotator", UserProfile.EMPTY).id();
 
-    for (int trial = 0; trial < ROTATION_TRIALS; trial++) {
+    for (int trial = 0; trial < trials; trial++) {
       IssuedToken original = tokens.issue(userId);
-      List<Callable<RotationResult>> calls = new ArrayList<>();
-      for (int i = 0; i < THREADS; i++) {
-        calls.add(() -> tokens.rotate(original.token(), userId));
-      }
 
-      List<RotationResult> results = runTogether(calls);
+      List<RotationResult> results = rotateTogether(tokens, original, userId, threads);
+
+      String context = "trial " + trial + ": " + results;
+      assertThat(results)
+          .as("no racing caller may be taken for a replay; %s", context)
+          .noneMatch(ReuseDetected.class::isInstance)
+          .allMatch(r -> r instanceof Rotated || r instanceof AlreadyRotated);
+      Set<String> issued =
+          results.stream()
+              .filter(Rotated.class::isInstance)
+              .map(r -> ((Rotated) r).next().token())
+              .collect(Collectors.toSet());
+      assertThat(issued).as("one new token, handed to every winner; %s", context).hasSize(1);
+      String next = issued.iterator().next();
+      assertThat(tokens.findValid(next))
+          .as(context)
+          .hasValueSatisfying(t -> assertThat(t.parentId()).contains(original.record().id()));
+      assertThat(tokens.findValid(original.token())).as(context).isEmpty();
+    }
+  }
+
+  /** The grace window is no loophole: after it, presenting the rotated token is still reuse. */
+  @Test
+  void aReplayAfterTheRaceAndTheGraceWindowIsReuse() throws InterruptedException {
+    DbProvider db = fixture().db();
+    RefreshTokens tokens = db.refreshTokens();
+    String userId = db.users().create("google", "rotator", UserProfile.EMPTY).id();
+    IssuedToken original = tokens.issue(userId);
+    List<RotationResult> results = rotateTogether(tokens, original, userId, THREADS);
+    IssuedToken next =
+        results.stream()
+            .filter(Rotated.class::isInstance)
+            .map(r -> ((Rotated) r).next())
+            .findFirst()
+            .orElseThrow();
+
+    fixture().clock().advance(db.config().refreshReuseGrace().plusMillis(1));
+
+    assertThat(tokens.rotate(original.token(), userId))
+        .isEqualTo(new ReuseDetected(original.record().familyId(), 2));
+    assertThat(tokens.findValid(next.token())).isEmpty();
+  }
+
+  /**
+   * With the grace window turned off a caller that began while the token was live still never gets
+   * a second token; it may be told "already rotated", or be taken for a replay when it read the
+   * token after the winner's commit.
+   */
+  @Test
+  void racingRotationsWithoutAGraceWindowHaveExactlyOneWinner() throws InterruptedException {
+    DbProvider db = fixture().openFresh(b -> b.refreshReuseGrace(Duration.ZERO));
+    RefreshTokens tokens = db.refreshTokens();
+    String userId = db.users().create("google", "rotator", UserProfile.EMPTY).id();
+
+    for (int trial = 0; trial < 200; trial++) {
+      IssuedToken original = tokens.issue(userId);
+
+      List<RotationResult> results = rotateTogether(tokens, original, userId, THREADS);
 
       String context = "trial " + trial + ": " + results;
       List<IssuedToken> winners =
@@ -109,22 +172,25 @@ public abstract class RacesContract {
             r instanceof Rotated
                 || r instanceof AlreadyRotated
                 || r instanceof ReuseDetected
-                // Once a reuse detection revoked the family, a later reader finds the token
-                // revoked, which the contract checks before "already rotated".
+                // once a reuse detection revoked the family, a later caller finds it revoked
                 || (reuse && r.equals(new Invalid(Reason.REVOKED)));
         assertThat(expected).as("unexpected result %s in %s", r, context).isTrue();
       }
       IssuedToken winner = winners.get(0);
       assertThat(winner.record().parentId()).as(context).contains(original.record().id());
       assertThat(tokens.findValid(original.token())).as(context).isEmpty();
-      if (reuse) {
-        assertThat(tokens.findValid(winner.token()))
-            .as("reuse detection revokes the winner's token too; %s", context)
-            .isEmpty();
-      } else {
-        assertThat(tokens.findValid(winner.token())).as(context).isPresent();
-      }
+      assertThat(tokens.findValid(winner.token()).isPresent()).as(context).isEqualTo(!reuse);
     }
+  }
+
+  private List<RotationResult> rotateTogether(
+      RefreshTokens tokens, IssuedToken token, String userId, int threads)
+      throws InterruptedException {
+    List<Callable<RotationResult>> calls = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      calls.add(() -> tokens.rotate(token.token(), userId));
+    }
+    return runTogether(calls);
   }
 
   @Test

@@ -103,6 +103,8 @@ public abstract class ReadOnlyContract {
     long bytes = ro.journal().totalBytes(id);
 
     assertReadOnly(() -> ro.journal().insert(id, "new"));
+    assertReadOnly(() -> ro.journal().insert(id, "entry-new", "new"));
+    assertReadOnly(() -> ro.journal().insert(id, entry.id(), entry.content()));
     assertReadOnly(() -> ro.journal().update(id, entry.id(), "changed"));
     assertReadOnly(() -> ro.journal().delete(id, entry.id()));
     assertReadOnly(() -> ro.journal().delete(id, "no-such-entry"));
@@ -131,6 +133,7 @@ public abstract class ReadOnlyContract {
     assertReadOnly(() -> ro.jtis().revoke("jti-anonymous", null, FAR_FUTURE));
     assertReadOnly(() -> ro.jtis().pruneExpired(FAR_FUTURE));
     assertReadOnly(() -> ro.vectors().upsert(List.of(other)));
+    assertReadOnly(() -> ro.vectors().upsert(List.of()));
     assertReadOnly(() -> ro.vectors().deleteByDocument(id, sample.chunk().documentId()));
     assertReadOnly(() -> ro.vectors().deleteByUser(id));
 
@@ -211,9 +214,12 @@ public abstract class ReadOnlyContract {
     DbConfig config =
         fixture().config(fixture().newUnmigratedUrl()).mutationsEnabled(false).build();
 
+    // a command a user can run: no call into an internal module
     assertThatThrownBy(() -> DbProviders.open(config).close())
         .isInstanceOf(DbConfigException.class)
-        .hasMessageContaining("migrate");
+        .hasMessageContaining("migrate")
+        .hasMessageContaining("ENABLE_MUTATIONS=true")
+        .hasMessageNotContaining("Migrations.");
   }
 
   private static void assertReadOnly(ThrowingCallable call) {

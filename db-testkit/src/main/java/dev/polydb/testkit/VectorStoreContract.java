@@ -485,6 +485,44 @@ public abstract class VectorStoreContract {
     assertThat(ids(searchAll(user, 1, 0, 0, 0))).containsExactly("a");
   }
 
+  /**
+   * pgvector sums squares in single precision: components large enough for a distance to overflow
+   * gave NaN or wrong distances there while SQLite (double precision) was right. Both refuse them:
+   * at dimension d the bound is sqrt(Float.MAX_VALUE / 4d), 4.6e18 at the suite's dimension 4.
+   */
+  @Test
+  void componentsLargeEnoughToOverflowADistanceAreRefusedOnEveryMetric() {
+    float limit = (float) Math.sqrt(Float.MAX_VALUE / (4.0 * DbProviderContract.DIMENSION));
+    for (DistanceMetric metric : DistanceMetric.values()) {
+      DbProvider db = fixture().openFresh(b -> b.vectorMetric(metric));
+      String user = newUser(db, "vec-user");
+      SearchScope scope = SearchScope.user(user);
+      float big = Math.nextUp(limit);
+
+      assertThatThrownBy(
+              () -> db.vectors().upsert(List.of(chunk("huge", user, "doc", big, 0, 0, 0))))
+          .as("%s", metric)
+          .isInstanceOfSatisfying(
+              DbValidationException.class, e -> assertThat(e.field()).isEqualTo("embedding"))
+          .hasMessageContaining("overflow");
+      assertRefused(() -> db.vectors().search(vec(0, -1.8e19f, 0, 0), 10, scope), "query");
+
+      // just inside the bound: stored, and every distance is a finite number on every backend
+      float edge = Math.nextDown(limit);
+      db.vectors()
+          .upsert(
+              List.of(
+                  chunk("plus", user, "doc", edge, edge, edge, edge),
+                  chunk("minus", user, "doc", -edge, -edge, -edge, -edge)));
+      List<ChunkMatch> matches = db.vectors().search(vec(-edge, -edge, -edge, -edge), 10, scope);
+      assertThat(ids(matches)).as("%s", metric).containsExactlyInAnyOrder("plus", "minus");
+      assertThat(matches)
+          .as("%s", metric)
+          .allSatisfy(m -> assertThat(Double.isFinite(m.distance())).isTrue());
+      assertThat(ids(matches).get(0)).as("%s", metric).isEqualTo("minus");
+    }
+  }
+
   @Test
   void zeroVectorIsRefusedUnderCosine() {
     String user = newUser("vec-user");

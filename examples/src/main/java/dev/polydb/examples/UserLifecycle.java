@@ -16,6 +16,7 @@ import dev.polydb.api.User;
 import dev.polydb.api.UserProfile;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -25,11 +26,16 @@ import java.util.function.Consumer;
  * detection, a subscription fed by webhooks (one delivered twice), journal entries, a search over
  * stored chunks, and account deletion.
  *
- * <p>Run it with {@code DATABASE_URL} unset to use a SQLite file ({@code data/polydb.db}), or point
- * {@code DATABASE_URL} at Postgres. The vector dimension is 3 here to keep the output readable; a
- * database keeps the dimension it was first migrated with.
+ * <p>With {@code DATABASE_URL} unset it runs on a SQLite file of its own, {@value #EXAMPLE_FILE},
+ * so that it never migrates the file an application opens by default; point {@code DATABASE_URL} at
+ * Postgres to run it there. It keeps the library's vector settings (or those {@code
+ * DB_VECTOR_DIMENSION} and its siblings set), so that it never fixes a dimension on a database the
+ * application will use: its embeddings are three-topic vectors padded with zeros.
  */
 public final class UserLifecycle {
+  /** Where the example writes when {@code DATABASE_URL} is unset. */
+  public static final String EXAMPLE_FILE = "data/polydb-example.db";
+
   private final DbProvider db;
   private final Consumer<String> out;
 
@@ -50,7 +56,12 @@ public final class UserLifecycle {
    * @param args ignored
    */
   public static void main(String[] args) {
-    DbConfig config = DbConfig.builder().fromEnv(System.getenv()).vectorDimension(3).build();
+    String url = System.getenv("DATABASE_URL");
+    DbConfig config =
+        DbConfig.builder()
+            .fromEnv(System.getenv())
+            .url(url == null || url.isBlank() ? "sqlite:" + EXAMPLE_FILE : url)
+            .build();
     try (DbProvider db = DbProviders.open(config)) {
       System.out.println("backend: " + db.backend() + " at " + config.redactedUrl());
       new UserLifecycle(db, System.out::println).run();
@@ -84,12 +95,19 @@ public final class UserLifecycle {
             + db.refreshTokens().findValid(second.token()).isPresent()
             + ", old token valid "
             + db.refreshTokens().findValid(first.token()).isPresent());
+    RotationResult retried = db.refreshTokens().rotate(first.token(), user.id());
+    out.accept(
+        "same old token again at once (a second tab, a retry): "
+            + retried.getClass().getSimpleName()
+            + ", same new token "
+            + retried.issued().map(t -> t.token().equals(second.token())).orElse(false));
+    IssuedToken third = db.refreshTokens().rotate(second.token(), user.id()).issued().orElseThrow();
     RotationResult replay = db.refreshTokens().rotate(first.token(), user.id());
     out.accept(
-        "replayed old token: "
+        "old token replayed after the next rotation: "
             + replay.getClass().getSimpleName()
-            + ", family revoked, new token valid "
-            + db.refreshTokens().findValid(second.token()).isPresent());
+            + ", family revoked, newest token valid "
+            + db.refreshTokens().findValid(third.token()).isPresent());
 
     Instant periodEnd = Instant.now().plus(Duration.ofDays(30));
     SubscriptionChange purchase =
@@ -142,19 +160,15 @@ public final class UserLifecycle {
                     subject + "-c0", user, "guide", 0, "How to brew coffee", "en", 0.9f, 0.1f, 0f),
                 chunk(subject + "-c1", user, "guide", 1, "How to brew tea", "en", 0.1f, 0.9f, 0f),
                 chunk(subject + "-c2", user, "notes", 0, "Kaffee kochen", "de", 0.8f, 0.2f, 0.1f)));
-    List<ChunkMatch> hits =
-        db.vectors().search(new float[] {1f, 0f, 0f}, 2, SearchScope.user(user.id()));
+    float[] coffee = embedding(1f, 0f, 0f);
+    List<ChunkMatch> hits = db.vectors().search(coffee, 2, SearchScope.user(user.id()));
     out.accept(
         "search \"coffee\": "
             + hits.stream()
                 .map(h -> h.chunk().text() + String.format(" (%.3f)", h.distance()))
                 .toList());
     List<ChunkMatch> english =
-        db.vectors()
-            .search(
-                new float[] {1f, 0f, 0f},
-                2,
-                SearchScope.user(user.id()).withMetadata("lang", "en"));
+        db.vectors().search(coffee, 2, SearchScope.user(user.id()).withMetadata("lang", "en"));
     out.accept(
         "search \"coffee\" in English: " + english.stream().map(h -> h.chunk().text()).toList());
 
@@ -170,14 +184,26 @@ public final class UserLifecycle {
             + ", journal bytes "
             + db.journal().totalBytes(user.id())
             + ", search hits "
-            + db.vectors().search(new float[] {1f, 0f, 0f}, 2, SearchScope.user(user.id())).size()
+            + db.vectors().search(coffee, 2, SearchScope.user(user.id())).size()
             + ", subscription events kept "
             + db.subscriptions().listEvents("stripe", "sub_" + subject).size());
   }
 
-  private static Chunk chunk(
+  private Chunk chunk(
       String id, User owner, String document, int index, String text, String lang, float... e) {
     return Chunk.of(
-        id, owner.id(), document, index, text, Map.of("lang", lang), e, "example-embedder");
+        id,
+        owner.id(),
+        document,
+        index,
+        text,
+        Map.of("lang", lang),
+        embedding(e),
+        "example-embedder");
+  }
+
+  /** A vector of the store's dimension that starts with the given topic weights. */
+  private float[] embedding(float... topics) {
+    return Arrays.copyOf(topics, db.vectors().settings().dimension());
   }
 }

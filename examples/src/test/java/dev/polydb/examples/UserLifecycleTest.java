@@ -24,7 +24,9 @@ class UserLifecycleTest {
           "sign-in again: same user true, display name Ada L., email kept ada@example.com",
           "refresh token issued: 43 characters, stored hashed",
           "rotation: Rotated, new token valid true, old token valid false",
-          "replayed old token: ReuseDetected, family revoked, new token valid false",
+          "same old token again at once (a second tab, a retry): Rotated, same new token true",
+          "old token replayed after the next rotation: ReuseDetected, family revoked,"
+              + " newest token valid false",
           "webhook: APPLIED, subscription active on plan pro-monthly",
           "same webhook delivered again: DUPLICATE, events logged 1",
           "active subscription: true",
@@ -58,7 +60,7 @@ class UserLifecycleTest {
 
   private static List<String> run(String url) {
     List<String> lines = new ArrayList<>();
-    DbConfig config = DbConfig.builder().url(url).vectorDimension(3).build();
+    DbConfig config = DbConfig.builder().url(url).build();
     try (DbProvider db = DbProviders.open(config)) {
       new UserLifecycle(db, lines::add).run();
     }
