@@ -6,6 +6,8 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.polydb.api.DbConfigException;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.PoolStats;
+import java.sql.SQLException;
+import javax.sql.DataSource;
 
 /** HikariCP as every backend uses it: started with errors the caller can act on, and measured. */
 public final class Pools {
@@ -27,8 +29,14 @@ public final class Pools {
    */
   public static HikariDataSource start(HikariConfig config, String what) {
     try {
+      // one connection first, straight from the data source: a refused one fails now, with the
+      // driver's own exception, where Hikari's fail-fast check would first sleep a second
+      DataSource source = config.getDataSource();
+      if (source != null) {
+        source.getConnection().close();
+      }
       return new HikariDataSource(config);
-    } catch (RuntimeException e) {
+    } catch (SQLException | RuntimeException e) {
       throw Errors.openFailure(e, what);
     }
   }

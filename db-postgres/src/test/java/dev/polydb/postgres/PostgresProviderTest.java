@@ -17,12 +17,14 @@ import dev.polydb.api.DbTimeoutException;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.DistanceMetric;
 import dev.polydb.api.Health;
+import dev.polydb.api.IssuedToken;
 import dev.polydb.api.JournalEntry;
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.UserProfile;
 import dev.polydb.api.VectorIndexType;
 import dev.polydb.testkit.DbProviderContract;
 import dev.polydb.testkit.PostgresTestServer;
+import dev.polydb.testkit.TestClock;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -32,6 +34,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -557,6 +560,28 @@ class PostgresProviderTest {
       } finally {
         st.execute("drop role " + role);
       }
+    }
+  }
+
+  @Test
+  void aGraceSealLivesNoLongerThanItsWindow() throws SQLException {
+    String url = newUrl();
+    TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
+    try (DbProvider db =
+        DbProviders.open(
+            config(url).clock(clock).refreshReuseGrace(Duration.ofSeconds(10)).build())) {
+      String user = db.users().create("google", "ada", UserProfile.EMPTY).id();
+      IssuedToken parent = db.refreshTokens().issue(user);
+      IssuedToken child = db.refreshTokens().rotate(parent.token(), user).issued().orElseThrow();
+      String sealOf = "select grace_seal from refresh_tokens where id = ?";
+      assertThat(strings(url, sealOf, child.record().id())).doesNotContainNull();
+
+      clock.advance(Duration.ofSeconds(11));
+      db.refreshTokens().pruneExpired(clock.instant(), 100);
+
+      // a dump and the old parent no longer reveal the live child
+      assertThat(strings(url, sealOf, child.record().id())).containsExactly((String) null);
+      assertThat(db.refreshTokens().findValid(child.token())).isPresent();
     }
   }
 
