@@ -7,16 +7,21 @@ import dev.polydb.api.DbConfig;
 import dev.polydb.api.DbConfigException;
 import dev.polydb.api.DbProvider;
 import dev.polydb.api.DbProviders;
+import dev.polydb.api.IssuedToken;
 import dev.polydb.api.UserProfile;
 import dev.polydb.migrations.Migrations;
+import dev.polydb.testkit.TestClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -182,6 +187,122 @@ class SqliteProviderTest {
     try (ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getString(1);
+    }
+  }
+
+  @Test
+  void aCleanDatabaseInAFolderNobodyMayWriteOpensReadOnly() throws Exception {
+    Path folder = dir.resolve("shelf");
+    Path file = folder.resolve("app.db");
+    String url = "sqlite:" + file;
+    try (DbProvider db = DbProviders.open(DbConfig.builder().url(url).vectorDimension(4).build())) {
+      db.users().create("google", "ada", UserProfile.EMPTY);
+    }
+    assertThat(folder.resolve("app.db-wal")).as("closed cleanly").doesNotExist();
+    OtherProcess.open(folder);
+    OtherProcess.open(file);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--"));
+    Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("r-xr-xr-x"));
+    try {
+      // a WAL database needs its -shm file, which this folder cannot hold: opened immutable
+      String out =
+          OtherProcess.finish(
+              OtherProcess.startAsAnotherUser(dir.resolve("cp"), "read", url, "4", "ada"));
+
+      assertThat(out).contains("found true").contains("readOnly true");
+      try (Stream<Path> files = Files.list(folder)) {
+        assertThat(files).as("nothing written beside it").containsExactly(file);
+      }
+    } finally {
+      OtherProcess.open(folder);
+    }
+  }
+
+  @Test
+  void anotherOsUserMayOpenAndWriteADatabaseItsPermissionsAllowIt() throws Exception {
+    Path folder = dir.resolve("shared");
+    Path file = folder.resolve("app.db");
+    String url = "sqlite:" + file;
+    try (DbProvider db = DbProviders.open(DbConfig.builder().url(url).vectorDimension(4).build())) {
+      db.users().create("google", "ada", UserProfile.EMPTY);
+    }
+    Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
+
+    // no lock file of the first user's stands in the way
+    String out =
+        OtherProcess.finish(
+            OtherProcess.startAsAnotherUser(dir.resolve("cp"), "write", url, "4", "bob"));
+
+    assertThat(out).contains("found true").contains("readOnly false");
+    try (Stream<Path> files = Files.list(folder)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .as("opening leaves nothing beside the database and its write-ahead log")
+          .allMatch(name -> name.equals("app.db") || name.matches("app\\.db-(wal|shm)"));
+    }
+  }
+
+  @Test
+  void healthReportsAFileThisProcessMayNotWriteAsReadOnlyWhateverTheSetting() throws Exception {
+    Path folder = dir.resolve("locked");
+    Path file = folder.resolve("app.db");
+    DbProviders.open(DbConfig.builder().url("sqlite:" + file).vectorDimension(4).build()).close();
+    Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--"));
+
+    String out =
+        OtherProcess.finish(
+            OtherProcess.startAsAnotherUser(dir.resolve("cp"), "health", "sqlite:" + file, "4"));
+
+    assertThat(out).contains("mutationsEnabled true").contains("readOnly true");
+  }
+
+  @Test
+  void aGraceSealLivesNoLongerThanItsWindow() throws SQLException {
+    TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
+    Path file = dir.resolve("seals.db");
+    try (DbProvider db =
+        DbProviders.open(
+            DbConfig.builder()
+                .url("sqlite:" + file)
+                .clock(clock)
+                .refreshReuseGrace(Duration.ofSeconds(10))
+                .build())) {
+      String user = db.users().create("google", "ada", UserProfile.EMPTY).id();
+      IssuedToken parent = db.refreshTokens().issue(user);
+      IssuedToken child = db.refreshTokens().rotate(parent.token(), user).issued().orElseThrow();
+      IssuedToken other = db.refreshTokens().issue(user);
+      IssuedToken otherChild =
+          db.refreshTokens().rotate(other.token(), user).issued().orElseThrow();
+      assertThat(seal(file, child)).as("sealed for the window").isNotNull();
+
+      clock.advance(Duration.ofSeconds(9));
+      db.refreshTokens().pruneExpired(clock.instant(), 100);
+      assertThat(seal(file, child)).as("the window is still open").isNotNull();
+      IssuedToken grandChild =
+          db.refreshTokens().rotate(otherChild.token(), user).issued().orElseThrow();
+      assertThat(seal(file, otherChild)).as("cleared by its own rotation").isNull();
+
+      clock.advance(Duration.ofSeconds(2));
+      db.refreshTokens().pruneExpired(clock.instant(), 100);
+
+      // a dump and the old parent no longer reveal the live child
+      assertThat(seal(file, child)).isNull();
+      assertThat(db.refreshTokens().findValid(child.token())).isPresent();
+      assertThat(seal(file, grandChild)).as("its own window is still open").isNotNull();
+      db.refreshTokens().revoke(grandChild.token());
+      assertThat(seal(file, grandChild)).as("cleared by revocation").isNull();
+    }
+  }
+
+  private static String seal(Path file, IssuedToken token) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        var ps = c.prepareStatement("SELECT grace_seal FROM refresh_tokens WHERE id = ?")) {
+      ps.setString(1, token.record().id());
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        return rs.getString(1);
+      }
     }
   }
 
