@@ -22,7 +22,8 @@ import org.flywaydb.core.api.output.MigrateResult;
  * SQL per dialect under {@code db/migration/<dialect>}, history in {@code schema_migrations}.
  *
  * <p>Flyway serializes concurrent migrations on Postgres with an advisory lock. SQLite has none, so
- * the SQLite provider serializes {@link #migrate()} itself (a lock file beside the database).
+ * the SQLite provider serializes {@link #migrate()} in its process and, across processes, lets the
+ * loser of a race roll back (each migration is one SQLite transaction) and find the schema current.
  */
 public final class Migrations {
 

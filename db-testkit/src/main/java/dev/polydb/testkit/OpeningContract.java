@@ -270,6 +270,8 @@ public abstract class OpeningContract {
     assertThat(config.vectorEfSearch()).isEqualTo(40);
     assertThat(config.vectorIvfflatLists()).isEqualTo(100);
     assertThat(config.vectorIvfflatProbes()).isEqualTo(10);
+    assertThat(config.refreshReuseGrace()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.refreshTokenTtl()).isEqualTo(Duration.ofDays(30));
     assertThat(config.redactedUrl()).isEqualTo("sqlite:" + DatabaseUrl.DEFAULT_SQLITE_PATH);
     assertThat(DbConfig.fromEnv(Map.of()).toString()).isEqualTo(config.toString());
   }

@@ -320,6 +320,35 @@ public abstract class RefreshTokensContract {
   }
 
   @Test
+  void withTheDefaultSettingsTheParentPresentedAgainWithinTenSecondsGetsTheSameChild() {
+    assertThat(fixture().db().config().refreshReuseGrace()).isEqualTo(Duration.ofSeconds(10));
+    String userId = user("ada");
+    IssuedToken parent = tokens().issue(userId);
+    IssuedToken child = rotated(tokens().rotate(parent.token(), userId));
+    advance(Duration.ofSeconds(10));
+
+    assertThat(rotated(tokens().rotate(parent.token(), userId)).token())
+        .as("a second tab, or a retry after a lost reply, is not a thief")
+        .isEqualTo(child.token());
+    advance(Duration.ofMillis(1));
+    assertThat(tokens().rotate(parent.token(), userId))
+        .isEqualTo(new ReuseDetected(parent.record().familyId(), 2));
+  }
+
+  @Test
+  void withTheGraceWindowOffARotatedTokenPresentedAgainIsAlwaysReuse() {
+    DbProvider db = fixture().openFresh(x -> x.refreshReuseGrace(Duration.ZERO));
+    RefreshTokens tokens = db.refreshTokens();
+    String userId = user(db, "ada");
+    IssuedToken parent = tokens.issue(userId);
+    IssuedToken child = rotated(tokens.rotate(parent.token(), userId));
+
+    assertThat(tokens.rotate(parent.token(), userId))
+        .isEqualTo(new ReuseDetected(parent.record().familyId(), 2));
+    assertThat(tokens.findValid(child.token())).isEmpty();
+  }
+
+  @Test
   void parentInsideGraceWindowReturnsTheSameChild() {
     DbProvider db = fixture().openFresh(x -> x.refreshReuseGrace(Duration.ofSeconds(10)));
     RefreshTokens tokens = db.refreshTokens();
