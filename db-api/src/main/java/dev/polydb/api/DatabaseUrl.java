@@ -258,6 +258,10 @@ public final class DatabaseUrl {
       // the user name too: in a malformed URL no one can tell where it ends
       out.append(MASK).append('@');
       rest = at + 1;
+    } else if (start > 0 && !masked.substring(0, start).contains("/") && !opaque(masked, start)) {
+      // "postgresalice:password/app": a scheme no backend knows, with no "//" and no "@", may be
+      // a user name that swallowed its scheme's "://" and the password that follows its colon
+      return out.append(MASK).toString();
     }
     // "user:password" that lost its "@" reads as host:port: what follows a colon that is not a
     // port may be the password, and it runs to the end as far as anyone can tell
@@ -265,6 +269,15 @@ public final class DatabaseUrl {
     return colon >= 0
         ? out.append(masked, rest, colon + 1).append(MASK).toString()
         : out.append(masked, rest, masked.length()).toString();
+  }
+
+  /** Whether the prefix is a known scheme whose rest is a path or a name, not credentials. */
+  private static boolean opaque(String text, int prefixEnd) {
+    String scheme = text.substring(0, prefixEnd).strip().toLowerCase(Locale.ROOT);
+    return scheme.equals("sqlite:")
+        || scheme.equals("file:")
+        || scheme.equals("jdbc:sqlite:")
+        || scheme.equals("jdbc:postgresql:");
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.polydb.api;
 
+import javax.sql.DataSource;
+
 /**
  * The service-provider interface a backend implements to be chosen by URL. Register the
  * implementation in {@code META-INF/services/dev.polydb.api.DbProviderFactory}; adding the jar to
@@ -31,4 +33,18 @@ public interface DbProviderFactory {
    * @throws DbTransientException when the database cannot be reached
    */
   DbProvider open(DbConfig config);
+
+  /**
+   * A plain JDBC data source for the configured database, for tools that inspect or move a whole
+   * database (the {@code db-cli} copy, verify and doctor commands): no pool, no migration, no
+   * provider. Its connections carry the configuration's statement timeout, and refuse writes when
+   * mutations are disabled. Applications use {@link #open} instead.
+   *
+   * @param config the configuration; its URL is one that {@link #supports} accepted
+   * @return a data source that connects on demand
+   * @throws DbConfigException when the URL is unusable, or this backend offers no data source
+   */
+  default DataSource dataSource(DbConfig config) {
+    throw new DbConfigException("the " + name() + " backend offers no plain data source");
+  }
 }

@@ -24,6 +24,19 @@ class DatabaseUrlTest {
     assertThat(DatabaseUrl.redact(raw)).isEqualTo("postgres//***@host/db");
   }
 
+  /** Found by the mutation property: "://" and "@" both lost, the user glued to the scheme. */
+  @Test
+  void aUserGluedToItsSchemeWithNoAtSignHidesWhatFollowsItsColon() {
+    String raw = "postgresalice:aaaaaaaaaa/app";
+
+    assertThat(DatabaseUrl.redact(raw)).isEqualTo("postgresalice:***");
+    assertThatThrownBy(() -> DatabaseUrl.parse(raw))
+        .isInstanceOf(DbConfigException.class)
+        .hasMessageNotContaining("aaaaaaaaaa");
+    assertThat(DatabaseUrl.redact("sqlite:data/app.db")).isEqualTo("sqlite:data/app.db");
+    assertThat(DatabaseUrl.redact("jdbc:postgresql:app")).isEqualTo("jdbc:postgresql:app");
+  }
+
   @Test
   void theBuilderRefusesASchemeNoBackendClaims() {
     assertThatThrownBy(() -> DbConfig.builder().url("mysql://u:pw@h:3306/db"))
