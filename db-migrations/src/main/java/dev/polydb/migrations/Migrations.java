@@ -5,7 +5,10 @@ import dev.polydb.api.VectorSettings;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -246,6 +249,47 @@ public final class Migrations {
       }
     }
     return latest.getVersion() == null ? "0" : latest.getVersion();
+  }
+
+  /**
+   * One version, applied or pending.
+   *
+   * @param version e.g. {@code 2}
+   * @param description from the script's name
+   * @param state Flyway's word for it: {@code Success}, {@code Pending}, {@code Failed}, ...
+   * @param installedOn when it was applied, empty when pending
+   */
+  public record Version(
+      String version, String description, String state, Optional<Instant> installedOn) {
+    /**
+     * Whether the version is applied.
+     *
+     * @return {@code true} when applied and successful
+     */
+    public boolean applied() {
+      return installedOn.isPresent() && state.equals("Success");
+    }
+  }
+
+  /**
+   * Every version the scripts and the history know, in order.
+   *
+   * @return the versions, applied and pending
+   */
+  public List<Version> versions() {
+    List<Version> versions = new ArrayList<>();
+    for (MigrationInfo info : flyway.info().all()) {
+      if (info.getVersion() == null) {
+        continue;
+      }
+      versions.add(
+          new Version(
+              info.getVersion().getVersion(),
+              info.getDescription(),
+              info.getState().getDisplayName(),
+              Optional.ofNullable(info.getInstalledOn()).map(java.util.Date::toInstant)));
+    }
+    return versions;
   }
 
   /**

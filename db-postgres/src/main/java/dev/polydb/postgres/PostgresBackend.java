@@ -65,12 +65,7 @@ final class PostgresBackend implements SqlBackend {
     boolean readOnly = !config.mutationsEnabled();
     this.vectors = new PostgresVectorIndex(config.vectorEfSearch(), config.vectorIvfflatProbes());
     this.direct = dataSource(url, readOnly ? "-c default_transaction_read_only=on" : "");
-    PGSimpleDataSource pooled =
-        dataSource(
-            url,
-            "-c statement_timeout="
-                + config.statementTimeout().toMillis()
-                + (readOnly ? " -c default_transaction_read_only=on" : ""));
+    PGSimpleDataSource pooled = plainDataSource(url, config);
 
     HikariConfig hikari = new HikariConfig();
     hikari.setDataSource(pooled);
@@ -80,6 +75,18 @@ final class PostgresBackend implements SqlBackend {
     hikari.setConnectionTimeout(Math.max(250, config.statementTimeout().toMillis() * 2));
     hikari.setReadOnly(readOnly);
     this.pool = Pools.start(hikari, "postgres database " + url.redacted());
+  }
+
+  /**
+   * A data source whose sessions start with the configuration's statement timeout, and read-only
+   * when mutations are disabled, so that the server itself refuses a write.
+   */
+  static PGSimpleDataSource plainDataSource(DatabaseUrl url, DbConfig config) {
+    return dataSource(
+        url,
+        "-c statement_timeout="
+            + config.statementTimeout().toMillis()
+            + (config.mutationsEnabled() ? "" : " -c default_transaction_read_only=on"));
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.polydb.api.DbProvider;
 import dev.polydb.api.DbProviderFactory;
 import dev.polydb.jooq.JooqProvider;
 import java.util.Locale;
+import javax.sql.DataSource;
 
 /**
  * The PostgreSQL backend, found by {@code DbProviders} through {@code META-INF/services}. It claims
@@ -34,5 +35,10 @@ public final class PostgresProviderFactory implements DbProviderFactory {
   public DbProvider open(DbConfig config) {
     DatabaseUrl url = DatabaseUrl.parse(config.url());
     return JooqProvider.open(new PostgresBackend(url, config), config);
+  }
+
+  @Override
+  public DataSource dataSource(DbConfig config) {
+    return PostgresBackend.plainDataSource(DatabaseUrl.parse(config.url()), config);
   }
 }

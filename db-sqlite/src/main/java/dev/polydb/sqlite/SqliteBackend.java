@@ -64,13 +64,10 @@ final class SqliteBackend implements SqlBackend {
     this.writerWait = config.statementTimeout().multipliedBy(2);
     boolean immutable = false;
     if (file != null) {
-      prepareFile(config, readOnly);
+      prepareFile(file, config, readOnly);
       immutable = readOnly && cannotChange(file);
     }
-    SQLiteConfig sqlite = new SQLiteConfig();
-    sqlite.enforceForeignKeys(true);
-    sqlite.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, config.statementTimeout().toMillis()));
-    sqlite.setReadOnly(readOnly);
+    SQLiteConfig sqlite = connectionSettings(config);
     if (!readOnly) {
       sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
       if (file != null) {
@@ -108,7 +105,32 @@ final class SqliteBackend implements SqlBackend {
     this.pool = Pools.start(hikari, "sqlite database " + url.redacted());
   }
 
-  private void prepareFile(DbConfig config, boolean readOnly) {
+  /** Foreign keys on, the statement timeout as busy timeout, read-only when mutations are off. */
+  private static SQLiteConfig connectionSettings(DbConfig config) {
+    SQLiteConfig sqlite = new SQLiteConfig();
+    sqlite.enforceForeignKeys(true);
+    sqlite.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, config.statementTimeout().toMillis()));
+    sqlite.setReadOnly(!config.mutationsEnabled());
+    return sqlite;
+  }
+
+  /**
+   * A data source for tools: the provider's connection settings, but the file's journal mode left
+   * as it is, and a file that does not exist refused when mutations are off rather than created.
+   */
+  static SQLiteDataSource plainDataSource(DatabaseUrl url, DbConfig config) {
+    SQLiteDataSource source = new SQLiteDataSource(connectionSettings(config));
+    Path path = url.sqlitePath().map(p -> p.toAbsolutePath().normalize()).orElse(null);
+    if (path == null) {
+      source.setUrl("jdbc:sqlite::memory:");
+    } else {
+      prepareFile(path, config, !config.mutationsEnabled());
+      source.setUrl("jdbc:sqlite:" + path);
+    }
+    return source;
+  }
+
+  private static void prepareFile(Path file, DbConfig config, boolean readOnly) {
     if (readOnly) {
       if (!Files.exists(file)) {
         throw new DbConfigException(

@@ -6,6 +6,7 @@ import dev.polydb.api.DbProvider;
 import dev.polydb.api.DbProviderFactory;
 import dev.polydb.jooq.JooqProvider;
 import java.util.Locale;
+import javax.sql.DataSource;
 
 /**
  * The SQLite backend, found by {@code DbProviders} through {@code META-INF/services}. It claims an
@@ -34,5 +35,10 @@ public final class SqliteProviderFactory implements DbProviderFactory {
   public DbProvider open(DbConfig config) {
     DatabaseUrl url = DatabaseUrl.parse(config.url());
     return JooqProvider.open(new SqliteBackend(url, config), config);
+  }
+
+  @Override
+  public DataSource dataSource(DbConfig config) {
+    return SqliteBackend.plainDataSource(DatabaseUrl.parse(config.url()), config);
   }
 }

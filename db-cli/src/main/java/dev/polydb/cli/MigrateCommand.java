@@ -1,0 +1,60 @@
+package dev.polydb.cli;
+
+import dev.polydb.api.DbProvider;
+import dev.polydb.api.DbProviders;
+import dev.polydb.cli.internal.Endpoint;
+import dev.polydb.cli.internal.Json;
+import dev.polydb.migrations.Migrations;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** Applies the pending migrations, as a provider opening the database would. */
+@Command(
+    name = "migrate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Applies the library's pending migrations (Flyway) to a database.",
+      "A new schema takes its vector settings from DB_VECTOR_DIMENSION, DB_VECTOR_METRIC,"
+          + " DB_EMBEDDING_MODEL and DB_VECTOR_INDEX, as the application would."
+    },
+    footer = {"", "Example:", "  java -jar polydb.jar migrate --url sqlite:data/app.db"})
+final class MigrateCommand implements Callable<Integer> {
+  @ParentCommand PolyDb root;
+
+  @Option(names = "--url", description = "the database (default: DATABASE_URL)")
+  String url;
+
+  @Option(names = "--json", description = "print the result as JSON on standard output")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    Endpoint endpoint = Endpoint.of(url, true, root.env);
+    Migrations migrations = endpoint.migrations();
+    String before = migrations.currentVersion().orElse("none");
+    try (DbProvider provider =
+        DbProviders.open(endpoint.config().toBuilder().migrateOnOpen(true).build())) {
+      provider.health();
+    }
+    String after = migrations.currentVersion().orElse("none");
+    long applied = migrations.versions().stream().filter(Migrations.Version::applied).count();
+    if (json) {
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("url", endpoint.redacted());
+      result.put("before", before);
+      result.put("after", after);
+      result.put("appliedVersions", applied);
+      Json.write(root.out, result);
+    } else if (before.equals(after)) {
+      root.out.println(endpoint.redacted() + ": schema version " + after + ", up to date");
+    } else {
+      root.out.println(
+          endpoint.redacted() + ": migrated from schema version " + before + " to " + after);
+    }
+    return 0;
+  }
+}

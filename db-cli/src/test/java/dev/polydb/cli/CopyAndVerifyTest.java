@@ -1,0 +1,283 @@
+package dev.polydb.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.polydb.api.ChunkMatch;
+import dev.polydb.api.DbConfig;
+import dev.polydb.api.DbProvider;
+import dev.polydb.api.DbProviders;
+import dev.polydb.api.JournalEntry;
+import dev.polydb.api.SearchScope;
+import dev.polydb.api.User;
+import dev.polydb.testkit.PostgresTestServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** copy then verify, on a SQLite file and the test PostgreSQL server with pgvector. */
+class CopyAndVerifyTest {
+  private static PostgresTestServer server;
+
+  private final List<String> urls = new ArrayList<>();
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void findServer() {
+    server = PostgresTestServer.get();
+  }
+
+  @AfterEach
+  void dropDatabases() {
+    urls.forEach(server::dropDatabase);
+  }
+
+  private String newTarget() {
+    String url = server.newDatabaseUrl();
+    urls.add(url);
+    return url;
+  }
+
+  /** 384 dimensions are stored as vector, 2048 as halfvec. */
+  @ParameterizedTest(name = "dimension {0}")
+  @ValueSource(ints = {384, 2048})
+  void aCopyIsEqualToItsSourceByteForByteAndTheLibraryReadsIt(int dimension) throws Exception {
+    Path file = dir.resolve("app.db");
+    String source = SampleDatabase.write(file, dimension, 12);
+    String target = newTarget();
+    byte[] before = sha256(file);
+
+    Cli.Run copy = Cli.run("copy", "--from", source, "--to", target, "--json");
+
+    assertThat(copy.exit()).as(copy.all()).isZero();
+    assertThat(copy.out()).contains("\"rowsWritten\"").contains("\"journal_entries\"");
+    Cli.Run verify = Cli.run("verify", "--from", source, "--to", target, "--json");
+    assertThat(verify.exit()).as(verify.all()).isZero();
+    assertThat(verify.out()).contains("\"equal\" : true").contains("\"differences\" : [ ]");
+    assertThat(sha256(file)).as("copy never writes the source").isEqualTo(before);
+
+    DbConfig.Builder settings =
+        DbConfig.builder()
+            .vectorDimension(dimension)
+            .embeddingModel(SampleDatabase.MODEL)
+            .mutationsEnabled(false);
+    try (DbProvider from = DbProviders.open(settings.url(source).build());
+        DbProvider to = DbProviders.open(settings.url(target).build())) {
+      User rich = from.users().findByProvider("github", SampleDatabase.EMOJI_RTL).orElseThrow();
+      assertThat(to.users().findById(rich.id())).contains(rich);
+      List<JournalEntry> entries = from.journal().list(rich.id(), 10, 0);
+      assertThat(to.journal().list(rich.id(), 10, 0)).isEqualTo(entries);
+      assertThat(to.subscriptions().listEvents("stripe", "sub-rich"))
+          .isEqualTo(from.subscriptions().listEvents("stripe", "sub-rich"));
+      assertThat(to.subscriptions().listEvents("stripe", "sub-rich").get(0).payloadJson())
+          .isEqualTo(SampleDatabase.UNICODE_JSON);
+      assertThat(to.subscriptions().findActive(rich.id()))
+          .isEqualTo(from.subscriptions().findActive(rich.id()));
+      User future = from.users().findByProvider("apple", "future").orElseThrow();
+      assertThat(to.users().findById(future.id())).contains(future);
+      assertThat(to.journal().totalBytes(future.id())).isEqualTo(1 << 20);
+      assertThat(to.jtis().isRevoked("jti-leaver")).isTrue();
+      float[] query = SampleDatabase.vector(new Random(1), dimension);
+      for (String subject : List.of("user-0", "user-5", SampleDatabase.EMOJI_RTL)) {
+        String provider = subject.startsWith("user-") ? "google" : "github";
+        String id = from.users().findByProvider(provider, subject).orElseThrow().id();
+        List<ChunkMatch> expected = from.vectors().search(query, 5, SearchScope.user(id));
+        List<ChunkMatch> found = to.vectors().search(query, 5, SearchScope.user(id));
+        assertThat(found).isNotEmpty();
+        assertThat(found.stream().map(ChunkMatch::chunk).toList())
+            .usingRecursiveFieldByFieldElementComparator()
+            .isEqualTo(expected.stream().map(ChunkMatch::chunk).toList());
+      }
+    }
+  }
+
+  @Test
+  void verifyNamesEveryPlantedDifferenceAndPassesAnUntouchedCopy() throws Exception {
+    Path file = dir.resolve("app.db");
+    String source = SampleDatabase.write(file, 8, 6);
+    String target = newTarget();
+    assertThat(Cli.run("copy", "--from", source, "--to", target).exit()).isZero();
+    assertThat(Cli.run("verify", "--from", source, "--to", target).exit()).isZero();
+
+    // on the Postgres copy: one changed byte, a deleted row, an extra row, one changed component
+    String entry;
+    String chunk;
+    try (Connection c = server.dataSource(target).getConnection();
+        Statement s = c.createStatement()) {
+      entry = one(s, "SELECT id FROM journal_entries WHERE content LIKE 'entry 0 of 1 %'");
+      s.executeUpdate(
+          "UPDATE journal_entries SET content = 'E' || substr(content, 2) WHERE id = '"
+              + entry
+              + "'");
+      s.executeUpdate("DELETE FROM revoked_jtis WHERE jti = 'jti-1'");
+      s.executeUpdate(
+          "INSERT INTO users (id, provider, provider_subject, created_at, updated_at)"
+              + " VALUES ('planted-user', 'google', 'planted', now(), now())");
+      chunk = one(s, "SELECT id FROM chunks WHERE document_id = 'doc-2' AND chunk_index = 1");
+      String embedding = one(s, "SELECT embedding::text FROM chunks WHERE id = '" + chunk + "'");
+      String[] parts = embedding.substring(1, embedding.length() - 1).split(",");
+      parts[3] = Float.toString(Math.nextUp(Float.parseFloat(parts[3])));
+      s.executeUpdate(
+          "UPDATE chunks SET embedding = '["
+              + String.join(",", parts)
+              + "]' WHERE id = '"
+              + chunk
+              + "'");
+    }
+    // on a copy of the source: an orphan event and a second active subscription
+    Path planted = dir.resolve("planted.db");
+    Files.copy(file, planted);
+    String user;
+    try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + planted);
+        Statement s = c.createStatement()) {
+      s.execute("PRAGMA foreign_keys = OFF");
+      s.executeUpdate(
+          "INSERT INTO subscription_events (id, user_id, provider, external_id, type,"
+              + " provider_event_id, occurred_at, payload, recorded_at)"
+              + " VALUES ('planted-event', 'no-such-user', 'stripe', 'x', 'created', 'p', 0,"
+              + " '{}', 0)");
+      user = one(s, "SELECT user_id FROM subscriptions WHERE status = 'active' LIMIT 1");
+      s.execute("DROP INDEX subscriptions_one_active_per_user_key");
+      s.executeUpdate(
+          "INSERT INTO subscriptions (id, user_id, provider, external_id, plan, status,"
+              + " cancel_at_period_end, last_event_at, created_at, updated_at)"
+              + " VALUES ('planted-sub', '"
+              + user
+              + "', 'stripe', 'planted', 'pro', 'active', 0, 0, 0, 0)");
+    }
+
+    Cli.Run verify = Cli.run("verify", "--from", "sqlite:" + planted, "--to", target);
+
+    assertThat(verify.exit()).as(verify.all()).isEqualTo(1);
+    assertThat(verify.out())
+        .contains("journal_entries " + entry + ": fields differ: content")
+        .contains("revoked_jtis jti-1: missing in --to")
+        .contains("users planted-user: missing in --from")
+        .contains("chunks " + chunk + ": fields differ: embedding")
+        .contains("subscription_events planted-event: --from: orphan user_id")
+        .contains("subscriptions " + user + ": --from: more than one active subscription")
+        .contains("NOT EQUAL")
+        .doesNotContain("entry 0 of 1");
+  }
+
+  @Test
+  void aCopyKilledAtAnyMomentResumesWithNoRowMissingOrDoubled() throws Exception {
+    String source = SampleDatabase.write(dir.resolve("app.db"), 8, 150);
+    String target = newTarget();
+    int kills = 0;
+    for (long threshold : new long[] {1, 300, 900, 1500}) {
+      List<String> args =
+          new ArrayList<>(List.of("copy", "--from", source, "--to", target, "--batch-rows", "3"));
+      if (threshold > 1) {
+        args.add("--resume");
+      }
+      Process child =
+          Cli.start("256m", dir.resolve("copy-" + threshold + ".log"), args.toArray(String[]::new));
+      waitForProgress(target, threshold, child);
+      child.destroyForcibly();
+      assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      if (progressTableExists(target)) {
+        kills++;
+      }
+    }
+    assertThat(kills)
+        .as("the copy was interrupted mid-way at least twice")
+        .isGreaterThanOrEqualTo(2);
+    Cli.Run refused = Cli.run("copy", "--from", source, "--to", target);
+    assertThat(refused.exit()).isEqualTo(3);
+    assertThat(refused.err()).contains("interrupted copy").contains("--resume");
+
+    Cli.Run resumed = Cli.run("copy", "--from", source, "--to", target, "--resume", "--json");
+
+    assertThat(resumed.exit()).as(resumed.all()).isZero();
+    assertThat(resumed.out()).contains("\"rowsCopiedBefore\"");
+    Cli.Run verify = Cli.run("verify", "--from", source, "--to", target, "--sample", "50");
+    assertThat(verify.exit()).as(verify.all()).isZero();
+    assertThat(progressTableExists(target)).isFalse();
+  }
+
+  @Test
+  void aFileLargerThanTheCopyingJvmsHeapIsCopiedInConstantMemory() throws Exception {
+    Path file = dir.resolve("large.db");
+    String source = "sqlite:" + file;
+    try (DbProvider db =
+        DbProviders.open(DbConfig.builder().url(source).vectorDimension(8).build())) {
+      User user = db.users().create("google", "large", dev.polydb.api.UserProfile.EMPTY);
+      Random random = new Random(3);
+      char[] text = new char[1 << 20];
+      for (int i = 0; i < 96; i++) {
+        for (int j = 0; j < text.length; j++) {
+          text[j] = (char) ('a' + random.nextInt(26));
+        }
+        db.journal().insert(user.id(), new String(text));
+      }
+    }
+    assertThat(Files.size(file)).isGreaterThan(96L << 20);
+    String target = newTarget();
+
+    Process child =
+        Cli.start("64m", dir.resolve("large.log"), "copy", "--from", source, "--to", target);
+
+    assertThat(child.waitFor(300, TimeUnit.SECONDS)).isTrue();
+    assertThat(child.exitValue()).as(Files.readString(dir.resolve("large.log"))).isZero();
+    Cli.Run verify = Cli.run("verify", "--from", source, "--to", target);
+    assertThat(verify.exit()).as(verify.all()).isZero();
+  }
+
+  private static void waitForProgress(String target, long rows, Process child) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline && child.isAlive()) {
+      if (progressTableExists(target)) {
+        try (Connection c = server.dataSource(target).getConnection();
+            Statement s = c.createStatement();
+            ResultSet rs =
+                s.executeQuery("SELECT coalesce(sum(rows_copied), 0) FROM polydb_copy_progress")) {
+          if (rs.next() && rs.getLong(1) >= rows) {
+            return;
+          }
+        } catch (SQLException e) {
+          // the table went away between the two queries: the copy finished
+        }
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  private static boolean progressTableExists(String target) throws SQLException {
+    try (Connection c = server.dataSource(target).getConnection();
+        PreparedStatement s = c.prepareStatement("SELECT to_regclass('polydb_copy_progress')")) {
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getString(1) != null;
+      }
+    }
+  }
+
+  private static String one(Statement s, String sql) throws SQLException {
+    try (ResultSet rs = s.executeQuery(sql)) {
+      assertThat(rs.next()).as(sql).isTrue();
+      return rs.getString(1);
+    }
+  }
+
+  private static byte[] sha256(Path file) throws IOException, NoSuchAlgorithmException {
+    return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+  }
+}

@@ -1,0 +1,159 @@
+package dev.polydb.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.polydb.testkit.PostgresTestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad input to copy: a one-line error, the exit code a script can act on, nothing written to the
+ * target, no password printed.
+ */
+class CopyRefusalsTest {
+  private static final String PASSWORD = "Pw-d0-not-print";
+  private static PostgresTestServer server;
+
+  private final List<String> urls = new ArrayList<>();
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void findServer() {
+    server = PostgresTestServer.get();
+  }
+
+  @AfterEach
+  void dropDatabases() {
+    urls.forEach(server::dropDatabase);
+  }
+
+  private String newTarget() {
+    String url = server.newDatabaseUrl();
+    urls.add(url);
+    return url;
+  }
+
+  @Test
+  void aMissingFileIsRefusedAndTheTargetIsUntouched() throws SQLException {
+    String target = newTarget();
+
+    Cli.Run run = Cli.run("copy", "--from", "sqlite:" + dir.resolve("missing.db"), "--to", target);
+
+    assertRefused(run, "sqlite file not found");
+    assertUntouched(target);
+    assertThat(Files.exists(dir.resolve("missing.db"))).isFalse();
+  }
+
+  @Test
+  void aFileThatIsNotSqliteIsRefused() throws Exception {
+    Path file = dir.resolve("notes.db");
+    Files.writeString(file, "these are not the tables you are looking for");
+    String target = newTarget();
+
+    assertRefused(Cli.run("copy", "--from", "sqlite:" + file, "--to", target), "not a SQLite");
+    assertUntouched(target);
+  }
+
+  @Test
+  void aSourceAtAnotherSchemaVersionIsRefusedSayingWhich() throws Exception {
+    Path file = dir.resolve("old.db");
+    String source = SampleDatabase.write(file, 4, 1);
+    try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      s.executeUpdate("DELETE FROM schema_migrations WHERE version = '2'");
+    }
+    String target = newTarget();
+
+    Cli.Run run = Cli.run("copy", "--from", source, "--to", target);
+
+    assertRefused(run, "is at schema version 1");
+    assertThat(run.err()).contains("polydb migrate");
+    assertUntouched(target);
+  }
+
+  @Test
+  void anUnreachableTargetIsRefused() {
+    String source = SampleDatabase.write(dir.resolve("app.db"), 4, 1);
+
+    Cli.Run run =
+        Cli.run(
+            "copy", "--from", source, "--to", "postgres://app:" + PASSWORD + "@127.0.0.1:1/app");
+
+    assertRefused(run, "cannot connect");
+    assertThat(run.err()).contains("connection refused");
+  }
+
+  /** The test server trusts every password: a role that does not exist is refused instead. */
+  @Test
+  void aRefusedLoginIsRefusedWithoutItsPassword() {
+    String source = SampleDatabase.write(dir.resolve("app.db"), 4, 1);
+    String target = newTarget().replaceFirst("://[^@/]*@", "://no_such_role:" + PASSWORD + "@");
+
+    Cli.Run run = Cli.run("copy", "--from", source, "--to", target);
+
+    assertRefused(run, "login refused");
+  }
+
+  @Test
+  void aNonEmptyTargetIsRefusedUnlessToldToEmptyIt() throws SQLException {
+    String source = SampleDatabase.write(dir.resolve("app.db"), 4, 2);
+    String target = newTarget();
+    assertThat(Cli.run("copy", "--from", source, "--to", target).exit()).isZero();
+
+    Cli.Run again = Cli.run("copy", "--from", source, "--to", target);
+
+    assertRefused(again, "is not empty");
+    assertThat(again.err()).contains("--truncate-target");
+    Cli.Run emptied = Cli.run("copy", "--from", source, "--to", target, "--truncate-target");
+    assertThat(emptied.exit()).as(emptied.all()).isZero();
+    assertThat(Cli.run("verify", "--from", source, "--to", target).exit()).isZero();
+  }
+
+  @Test
+  void aTargetWhoseVectorSettingsDifferIsRefused() throws SQLException {
+    String target = newTarget();
+    assertThat(
+            Cli.run(java.util.Map.of("DB_VECTOR_DIMENSION", "16"), "migrate", "--url", target)
+                .exit())
+        .isZero();
+    String source = SampleDatabase.write(dir.resolve("app.db"), 4, 1);
+
+    Cli.Run run = Cli.run("copy", "--from", source, "--to", target);
+
+    assertRefused(run, "dimension");
+    try (Connection c = server.dataSource(target).getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM users")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isZero();
+    }
+  }
+
+  private static void assertRefused(Cli.Run run, String words) {
+    assertThat(run.exit()).as(run.all()).isEqualTo(3);
+    assertThat(run.err()).contains(words).doesNotContain(PASSWORD);
+    assertThat(run.err().strip().lines().count()).as(run.err()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+  }
+
+  private static void assertUntouched(String target) throws SQLException {
+    try (Connection c = server.dataSource(target).getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")) {
+      rs.next();
+      assertThat(rs.getLong(1)).as("tables in the target").isZero();
+    }
+  }
+}
