@@ -55,19 +55,32 @@ final class CopyCommand implements Callable<Integer> {
 
   @Option(
       names = "--batch-mb",
-      defaultValue = "8",
+      defaultValue = "4",
       description = "megabytes per committed batch at most (default: ${DEFAULT-VALUE})")
   int batchMegabytes;
+
+  @Option(
+      names = "--index-memory",
+      defaultValue = "512MB",
+      description =
+          "maintenance_work_mem for rebuilding the indexes, e.g. 256MB or 2GB"
+              + " (default: ${DEFAULT-VALUE}); an HNSW index that does not fit builds far slower")
+  String indexMemory;
 
   @Option(names = "--json", description = "print the summary as JSON on standard output")
   boolean json;
 
   @Override
   public Integer call() {
-    if (batchRows < 1 || batchMegabytes < 1) {
+    if (batchRows < 1 || batchMegabytes < 1 || batchMegabytes > 1024) {
       throw new picocli.CommandLine.ParameterException(
           root.spec.commandLine().getSubcommands().get("copy"),
-          "--batch-rows and --batch-mb must be at least 1");
+          "--batch-rows must be at least 1 and --batch-mb between 1 and 1024");
+    }
+    if (!indexMemory.matches("[1-9][0-9]{0,6}(kB|MB|GB)")) {
+      throw new picocli.CommandLine.ParameterException(
+          root.spec.commandLine().getSubcommands().get("copy"),
+          "--index-memory must be a size such as 512MB or 2GB: " + indexMemory);
     }
     Endpoint source = Endpoint.of(from, false, root.env);
     Endpoint target = Endpoint.of(to, true, root.env);
@@ -77,7 +90,8 @@ final class CopyCommand implements Callable<Integer> {
         new Copier(
                 source,
                 target,
-                new Copier.Options(batchRows, (long) batchMegabytes << 20, resume, truncateTarget),
+                new Copier.Options(
+                    batchRows, (long) batchMegabytes << 20, resume, truncateTarget, indexMemory),
                 progress)
             .run();
     double seconds = (System.nanoTime() - started) / 1e9;

@@ -45,7 +45,7 @@ final class DoctorCommand implements Callable<Integer> {
   boolean json;
 
   @Override
-  public Integer call() throws SQLException {
+  public Integer call() {
     Endpoint endpoint = Endpoint.of(url, false, root.env);
     if (endpoint.engine() == Endpoint.Engine.POSTGRES) {
       // a read-only endpoint would make its own sessions read-only: the server's state is wanted
@@ -64,6 +64,8 @@ final class DoctorCommand implements Callable<Integer> {
       } else {
         sqlite(c, endpoint, facts, problems);
       }
+    } catch (SQLException e) {
+      throw ToolException.failed("doctor could not read " + endpoint.redacted(), e);
     }
     Migrations migrations = endpoint.migrations();
     String current = migrations.currentVersion().orElse("none");

@@ -7,6 +7,7 @@ import dev.polydb.cli.internal.Secrets;
 import dev.polydb.cli.internal.ToolException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.sql.SQLException;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -95,16 +96,36 @@ public final class PolyDb implements Runnable {
     if (e instanceof DbConfigException || e instanceof DbTransientException) {
       return ToolException.CONFIG;
     }
-    return ToolException.FAILED;
+    SQLException sql = sqlCause(e);
+    return sql != null && ToolException.isConnectionFailure(sql)
+        ? ToolException.CONFIG
+        : ToolException.FAILED;
   }
 
-  /** One line, without a password the tool was given, and no driver text for unknown errors. */
+  /**
+   * One line, without a password the tool was given. The tool's and the library's own messages are
+   * shown; for anything else (Flyway, a driver) the kind of error and its SQLState, never the
+   * driver's text, which may quote row values.
+   */
   private static String message(Exception e) {
-    String text =
-        e instanceof ToolException || e instanceof DbException
-            ? e.getMessage()
-            : "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage();
+    String text;
+    if (e instanceof ToolException || e instanceof DbException) {
+      text = e.getMessage();
+    } else if (sqlCause(e) != null) {
+      text = "database error (" + ToolException.describe(sqlCause(e)) + ")";
+    } else {
+      text = "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
     return Secrets.scrub(String.valueOf(text)).replaceAll("\\s*[\\r\\n]+\\s*", "; ");
+  }
+
+  private static SQLException sqlCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        return sql;
+      }
+    }
+    return null;
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.polydb.cli;
 
 import dev.polydb.cli.internal.Endpoint;
 import dev.polydb.cli.internal.Json;
+import dev.polydb.cli.internal.Secrets;
 import dev.polydb.cli.internal.ToolException;
 import dev.polydb.migrations.Migrations;
 import java.util.LinkedHashMap;
@@ -38,7 +39,10 @@ final class ValidateCommand implements Callable<Integer> {
     try {
       migrations.validate();
     } catch (FlywayException e) {
-      problem = e.getMessage();
+      if (e.getCause() instanceof java.sql.SQLException) {
+        throw e; // the database could not be read: reported with its SQLState, exit 3 or 1
+      }
+      problem = Secrets.scrub(e.getMessage());
     }
     if (json) {
       Map<String, Object> result = new LinkedHashMap<>();

@@ -214,6 +214,51 @@ class CopyAndVerifyTest {
   }
 
   @Test
+  void anInterruptedCopyStartsOverWithTruncateTargetAndGetsBackEveryIndex() throws Exception {
+    String source = SampleDatabase.write(dir.resolve("app.db"), 8, 100);
+    String target = newTarget();
+    Process child =
+        Cli.start(
+            "256m",
+            dir.resolve("copy.log"),
+            "copy",
+            "--from",
+            source,
+            "--to",
+            target,
+            "--batch-rows",
+            "3");
+    waitForProgress(target, 30, child);
+    child.destroyForcibly();
+    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(progressTableExists(target)).as("the copy was interrupted").isTrue();
+    assertThat(indexes(target)).doesNotContain("chunks_embedding_idx");
+
+    Cli.Run again = Cli.run("copy", "--from", source, "--to", target, "--truncate-target");
+
+    assertThat(again.exit()).as(again.all()).isZero();
+    assertThat(Cli.run("verify", "--from", source, "--to", target).exit()).isZero();
+    String fresh = newTarget();
+    assertThat(Cli.run("migrate", "--url", fresh).exit()).isZero();
+    assertThat(indexes(target)).contains("chunks_embedding_idx").isEqualTo(indexes(fresh));
+  }
+
+  private static List<String> indexes(String url) throws SQLException {
+    List<String> names = new ArrayList<>();
+    try (Connection c = server.dataSource(url).getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+                    + " AND tablename NOT LIKE 'polydb_copy%' ORDER BY 1")) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+    }
+    return names;
+  }
+
+  @Test
   void aFileLargerThanTheCopyingJvmsHeapIsCopiedInConstantMemory() throws Exception {
     Path file = dir.resolve("large.db");
     String source = "sqlite:" + file;

@@ -2,6 +2,8 @@ package dev.polydb.cli.internal;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -10,27 +12,14 @@ import java.util.Arrays;
  * keeps every value exact (floats bit for bit, text byte for byte) and saves the server parsing.
  */
 final class BinaryCopy {
-  private static final byte[] HEADER = {
-    'P',
-    'G',
-    'C',
-    'O',
-    'P',
-    'Y',
-    '\n',
-    (byte) 0xFF,
-    '\r',
-    '\n',
-    0, // signature
-    0,
-    0,
-    0,
-    0, // flags
-    0,
-    0,
-    0,
-    0 // header extension length
-  };
+  /** The signature {@code PGCOPY\n\377\r\n\0}, then 32 bits of flags and 32 of extension size. */
+  private static final byte[] HEADER =
+      ByteBuffer.allocate(19)
+          .put("PGCOPY\n".getBytes(StandardCharsets.US_ASCII))
+          .put(new byte[] {(byte) 0xFF, '\r', '\n', 0})
+          .putInt(0)
+          .putInt(0)
+          .array();
 
   /** Microseconds from the Unix epoch to Postgres's, 2000-01-01. */
   private static final long POSTGRES_EPOCH_MICROS = 946_684_800_000_000L;
@@ -97,7 +86,7 @@ final class BinaryCopy {
   /** A timestamptz from epoch milliseconds. */
   void putTimestamp(long epochMillis) {
     putInt(8);
-    putLong(Math.multiplyExact(epochMillis, 1000L) - POSTGRES_EPOCH_MICROS);
+    putLong(Math.subtractExact(Math.multiplyExact(epochMillis, 1000L), POSTGRES_EPOCH_MICROS));
   }
 
   /**
@@ -182,7 +171,8 @@ final class BinaryCopy {
 
   private void ensure(int more) {
     if (size + more > buffer.length) {
-      buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, size + more));
+      // by half again, not double: a batch that ends just past its cap wastes less
+      buffer = Arrays.copyOf(buffer, Math.max(buffer.length + (buffer.length >> 1), size + more));
     }
   }
 }

@@ -6,22 +6,20 @@ import dev.polydb.api.DbProvider;
 import dev.polydb.api.DbProviders;
 import dev.polydb.api.DistanceMetric;
 import dev.polydb.api.VectorSettings;
-import dev.polydb.cli.internal.Schema.Column;
 import dev.polydb.cli.internal.Schema.Table;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
@@ -35,7 +33,6 @@ import org.postgresql.copy.CopyManager;
  */
 public final class Copier {
   static final String PROGRESS_TABLE = "polydb_copy_progress";
-  static final String INDEX_TABLE = "polydb_copy_dropped_indexes";
 
   /**
    * How to copy.
@@ -44,8 +41,10 @@ public final class Copier {
    * @param batchBytes the most bytes a batch holds (a single larger row makes a batch alone)
    * @param resume finish an interrupted copy
    * @param truncateTarget empty the target's library tables first
+   * @param indexMemory the {@code maintenance_work_mem} the indexes are rebuilt with, e.g. 512MB
    */
-  public record Options(int batchRows, long batchBytes, boolean resume, boolean truncateTarget) {}
+  public record Options(
+      int batchRows, long batchBytes, boolean resume, boolean truncateTarget, String indexMemory) {}
 
   /**
    * What the copy did to one table.
@@ -99,17 +98,24 @@ public final class Copier {
         Connection dst = target.connect()) {
       // one read transaction: every table comes from the same snapshot of the file
       src.setAutoCommit(false);
-      VectorSettings vectors = readVectorSettings(src);
+      VectorSettings vectors;
       Map<String, Long> counts = new LinkedHashMap<>();
       Map<String, String> maxKeys = new LinkedHashMap<>();
-      for (Table table : Schema.TABLES) {
-        try (Statement s = src.createStatement();
-            ResultSet rs =
-                s.executeQuery("SELECT count(*), max(" + table.key() + ") FROM " + table.name())) {
-          rs.next();
-          counts.put(table.name(), rs.getLong(1));
-          maxKeys.put(table.name(), rs.getString(2));
+      try {
+        vectors = readVectorSettings(src);
+        for (Table table : Schema.TABLES) {
+          try (Statement s = src.createStatement();
+              ResultSet rs =
+                  s.executeQuery(
+                      "SELECT count(*), max(" + table.key() + ") FROM " + table.name())) {
+            rs.next();
+            counts.put(table.name(), rs.getLong(1));
+            maxKeys.put(table.name(), rs.getString(2));
+          }
         }
+      } catch (SQLException e) {
+        throw ToolException.config(
+            "cannot read " + source.redacted() + " in one consistent snapshot", e);
       }
       prepareTarget(version, vectors);
       dst.setAutoCommit(false);
@@ -125,8 +131,8 @@ public final class Copier {
         State state = states.get(table.name());
         reports.add(copyTable(src, dst, table, state, vectors, counts.get(table.name())));
       }
+      src.rollback(); // the snapshot is no longer needed: let the file's writers and checkpoints on
       finishTarget(dst);
-      src.rollback();
       return reports;
     } catch (SQLException e) {
       throw ToolException.failed("copy failed", e);
@@ -141,6 +147,11 @@ public final class Copier {
       version = migrations.currentVersion();
       latest = migrations.latestVersion();
     } catch (RuntimeException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof SQLException sql) {
+          throw ToolException.config("cannot read the schema history of " + source.redacted(), sql);
+        }
+      }
       throw ToolException.config(
           "cannot read the schema history of " + source.redacted() + ": is it a polydb database?");
     }
@@ -222,13 +233,14 @@ public final class Copier {
   private Map<String, State> startOrResume(
       Connection dst, Map<String, Long> counts, Map<String, String> maxKeys) throws SQLException {
     boolean interrupted = tableExists(dst, PROGRESS_TABLE);
-    if (interrupted && !options.resume()) {
+    if (interrupted && !options.resume() && !options.truncateTarget()) {
       throw ToolException.config(
           "target "
               + target.redacted()
-              + " holds an interrupted copy: rerun with --resume to finish it");
+              + " holds an interrupted copy: rerun with --resume to finish it, or with"
+              + " --truncate-target to start over");
     }
-    if (interrupted) {
+    if (interrupted && options.resume()) {
       Map<String, State> states = new LinkedHashMap<>();
       try (Statement s = dst.createStatement();
           ResultSet rs =
@@ -239,11 +251,11 @@ public final class Copier {
           String table = rs.getString(1);
           if (counts.get(table) == null
               || counts.get(table) != rs.getLong(5)
-              || !java.util.Objects.equals(maxKeys.get(table), rs.getString(6))) {
+              || !Objects.equals(maxKeys.get(table), rs.getString(6))) {
             throw ToolException.config(
                 "the source changed since the interrupted copy began ("
                     + table
-                    + "): empty the target with --truncate-target and copy again");
+                    + "): start over with --truncate-target (without --resume)");
           }
           State state = new State();
           state.lastKey = rs.getString(2);
@@ -253,7 +265,9 @@ public final class Copier {
         }
       }
       if (states.size() != Schema.TABLES.size()) {
-        throw ToolException.config("the interrupted copy's progress is incomplete: copy again");
+        throw ToolException.config(
+            "the interrupted copy's progress is incomplete: start over with --truncate-target"
+                + " (without --resume)");
       }
       return states;
     }
@@ -278,8 +292,11 @@ public final class Copier {
     }
     try (Statement s = dst.createStatement()) {
       if (!filled.isEmpty()) {
-        s.execute(
-            "TRUNCATE " + String.join(", ", Schema.TABLES.stream().map(Table::name).toList()));
+        s.execute("TRUNCATE " + tableList());
+      }
+      if (interrupted) {
+        // starting over: the indexes the interrupted copy dropped stay listed, to be rebuilt
+        s.execute("DROP TABLE " + PROGRESS_TABLE);
       }
       s.execute(
           "CREATE TABLE "
@@ -287,10 +304,6 @@ public final class Copier {
               + " (table_name text PRIMARY KEY, last_key text COLLATE \"C\","
               + " rows_copied bigint NOT NULL, done boolean NOT NULL,"
               + " source_rows bigint NOT NULL, source_max_key text)");
-      s.execute(
-          "CREATE TABLE "
-              + INDEX_TABLE
-              + " (index_name text PRIMARY KEY, definition text NOT NULL)");
     }
     try (PreparedStatement insert =
         dst.prepareStatement(
@@ -306,48 +319,11 @@ public final class Copier {
       }
       insert.executeBatch();
     }
-    dropSecondaryIndexes(dst);
+    IndexRebuilder.dropAll(dst, Schema.TABLES.stream().map(Table::name).toList());
     dst.commit();
     Map<String, State> states = new LinkedHashMap<>();
     Schema.TABLES.forEach(t -> states.put(t.name(), new State()));
     return states;
-  }
-
-  /**
-   * Drops the indexes that only speed up reads (not primary keys, not unique ones, which guard the
-   * data), recording their definitions so that they are rebuilt after the load, even by a resumed
-   * run. Loading into an HNSW index row by row is far slower than building it once.
-   */
-  private static void dropSecondaryIndexes(Connection dst) throws SQLException {
-    Map<String, String> indexes = new LinkedHashMap<>();
-    try (PreparedStatement s =
-        dst.prepareStatement(
-            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
-                + " JOIN pg_class i ON i.oid = x.indexrelid"
-                + " JOIN pg_class t ON t.oid = x.indrelid"
-                + " WHERE t.relnamespace = current_schema()::regnamespace"
-                + " AND t.relname = ANY (?) AND NOT x.indisunique AND NOT x.indisprimary")) {
-      s.setArray(
-          1,
-          dst.createArrayOf(
-              "text", Schema.TABLES.stream().map(Table::name).toArray(String[]::new)));
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          indexes.put(rs.getString(1), rs.getString(2));
-        }
-      }
-    }
-    try (PreparedStatement record =
-            dst.prepareStatement(
-                "INSERT INTO " + INDEX_TABLE + " (index_name, definition) VALUES (?, ?)");
-        Statement drop = dst.createStatement()) {
-      for (Map.Entry<String, String> index : indexes.entrySet()) {
-        record.setString(1, index.getKey());
-        record.setString(2, index.getValue());
-        record.executeUpdate();
-        drop.execute("DROP INDEX " + quote(index.getKey()));
-      }
-    }
   }
 
   private TableReport copyTable(
@@ -363,50 +339,31 @@ public final class Copier {
       return new TableReport(table.name(), 0, 0, state.rows, 0, 0);
     }
     progress.start(table.name(), sourceRows - state.rows);
-    long read = 0;
     long bytes = 0;
+    long read;
     long rowsBefore = state.rows;
     CopyManager copy = dst.unwrap(PGConnection.class).getCopyAPI();
     String copySql =
         "COPY " + table.name() + " (" + table.columnList() + ") FROM STDIN (FORMAT binary)";
-    String select =
-        "SELECT "
-            + table.columnList()
-            + " FROM "
-            + table.name()
-            + (state.lastKey == null ? "" : " WHERE " + table.key() + " > ?")
-            + " ORDER BY "
-            + table.key();
-    BinaryCopy batch = new BinaryCopy();
-    boolean halfvec = vectors.halfPrecision();
-    int parentColumn = table.name().equals("refresh_tokens") ? indexOf(table, "parent_id") : -1;
-    try (PreparedStatement s = src.prepareStatement(select)) {
-      if (state.lastKey != null) {
-        s.setString(1, state.lastKey);
+    try (BatchReader reader =
+        new BatchReader(
+            src, table, state.lastKey, vectors, options.batchRows(), options.batchBytes())) {
+      for (BatchReader.Batch batch = reader.next(); batch != null; batch = reader.next()) {
+        int rows = batch.data().rows();
+        bytes += send(dst, copy, copySql, table, batch, state);
+        reader.recycle(batch.data());
+        progress.advance(rows);
       }
-      try (ResultSet rs = s.executeQuery()) {
-        byte[] key = null;
-        while (rs.next()) {
-          read++;
-          key = encodeRow(rs, table, batch, halfvec, vectors.dimension(), parentColumn);
-          if (batch.rows() >= options.batchRows() || batch.size() >= options.batchBytes()) {
-            int rows = batch.rows();
-            bytes += commitBatch(dst, copy, copySql, table, batch, key, state, false);
-            progress.advance(rows);
-          }
-        }
-        if (batch.rows() > 0) {
-          int rows = batch.rows();
-          bytes += commitBatch(dst, copy, copySql, table, batch, key, state, false);
-          progress.advance(rows);
-        }
-      }
+      read = reader.rowsRead();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ToolException.failed("interrupted while copying " + table.name());
     }
-    if (parentColumn >= 0) {
+    if (table.name().equals("refresh_tokens")) {
       // every token is there now: the parent links written as NULL can be set
       relinkParents(src, dst);
     }
-    commitBatch(dst, copy, copySql, table, batch, null, state, true);
+    markProgress(dst, table, state, true);
     progress.finish();
     return new TableReport(
         table.name(),
@@ -417,112 +374,37 @@ public final class Copier {
         bytes);
   }
 
-  /** Encodes one source row; returns its key's bytes. */
-  private static byte[] encodeRow(
-      ResultSet rs, Table table, BinaryCopy batch, boolean halfvec, int dimension, int parentColumn)
-      throws SQLException {
-    List<Column> columns = table.columns();
-    batch.startRow(columns.size());
-    byte[] key = null;
-    for (int i = 0; i < columns.size(); i++) {
-      Column column = columns.get(i);
-      int c = i + 1;
-      switch (column.kind()) {
-        case TEXT, JSON, JSONB, EMBEDDING -> {
-          byte[] value = rs.getBytes(c);
-          if (i == 0) {
-            key = value;
-          }
-          if (value == null) {
-            batch.putNull();
-          } else if (i == parentColumn && Arrays.compareUnsigned(value, key) > 0) {
-            // a parent that sorts after its child is not in the target yet: linked at the end
-            batch.putNull();
-          } else if (column.kind() == Schema.Kind.JSONB) {
-            batch.putJsonb(value);
-          } else if (column.kind() == Schema.Kind.EMBEDDING) {
-            putEmbedding(batch, value, halfvec, dimension, table, key);
-          } else {
-            batch.putBytes(value);
-          }
-        }
-        case TIMESTAMP, INT4, INT8, BOOLEAN -> {
-          long value = rs.getLong(c);
-          if (rs.wasNull()) {
-            batch.putNull();
-          } else {
-            switch (column.kind()) {
-              case TIMESTAMP -> batch.putTimestamp(value);
-              case INT4 -> batch.putInt4(value);
-              case INT8 -> batch.putInt8(value);
-              default -> batch.putBoolean(value != 0);
-            }
-          }
-        }
-      }
-    }
-    return key;
-  }
-
-  private static void putEmbedding(
-      BinaryCopy batch, byte[] value, boolean halfvec, int dimension, Table table, byte[] key) {
-    if (value.length != 4 * dimension) {
-      throw ToolException.failed(
-          table.name()
-              + " "
-              + new String(key, StandardCharsets.UTF_8)
-              + ": embedding has "
-              + value.length / 4
-              + " dimensions, the store "
-              + dimension);
-    }
-    if (!halfvec) {
-      batch.putVector(value);
-      return;
-    }
-    try {
-      batch.putHalfVector(value);
-    } catch (IllegalArgumentException e) {
-      throw ToolException.failed(
-          table.name()
-              + " "
-              + new String(key, StandardCharsets.UTF_8)
-              + ": embedding is not in half precision, as the store's dimension requires");
-    }
-  }
-
-  /**
-   * Sends the batch and moves the progress row in one transaction; with {@code done} it also marks
-   * the table finished.
-   */
-  private static long commitBatch(
+  /** Sends one batch and moves the progress row with it, in one transaction. */
+  private static long send(
       Connection dst,
       CopyManager copy,
       String copySql,
       Table table,
-      BinaryCopy batch,
-      byte[] lastKey,
-      State state,
-      boolean done)
+      BatchReader.Batch batch,
+      State state)
       throws SQLException {
-    long bytes = 0;
-    int rows = batch.rows();
-    if (rows > 0) {
-      InputStream data = batch.finish();
-      bytes = batch.size();
-      try {
-        copy.copyIn(copySql, data, 1 << 16);
-      } catch (IOException e) {
-        throw ToolException.failed("copy of " + table.name() + " failed: " + e.getMessage());
-      } catch (SQLException e) {
-        dst.rollback();
-        throw ToolException.failed(
-            "the target refused a batch of " + table.name() + " after key " + state.lastKey, e);
-      }
-      state.lastKey = new String(lastKey, StandardCharsets.UTF_8);
-      state.rows += rows;
+    int rows = batch.data().rows();
+    InputStream data = batch.data().finish();
+    long bytes = batch.data().size();
+    try {
+      copy.copyIn(copySql, data, 1 << 16);
+    } catch (IOException e) {
+      dst.rollback();
+      throw ToolException.failed("copy of " + table.name() + " failed: " + e.getMessage());
+    } catch (SQLException e) {
+      dst.rollback();
+      throw ToolException.failed(
+          "the target refused a batch of " + table.name() + " after key " + state.lastKey, e);
     }
-    batch.reset();
+    state.lastKey = batch.lastKey();
+    state.rows += rows;
+    markProgress(dst, table, state, false);
+    return bytes;
+  }
+
+  /** Writes where the table stands and commits, with whatever the transaction holds. */
+  private static void markProgress(Connection dst, Table table, State state, boolean done)
+      throws SQLException {
     try (PreparedStatement update =
         dst.prepareStatement(
             "UPDATE "
@@ -536,7 +418,6 @@ public final class Copier {
     }
     dst.commit();
     state.done = done;
-    return bytes;
   }
 
   /** Sets the parent links the copy left NULL because the parent came later in key order. */
@@ -563,51 +444,22 @@ public final class Copier {
     }
   }
 
-  /** Rebuilds the dropped indexes, checks that each is valid, and removes the progress tables. */
+  /** Waits for the indexes to be rebuilt, removes the progress tables and analyzes the tables. */
   private void finishTarget(Connection dst) throws SQLException {
     progress.start("indexes", -1);
-    List<String> names = new ArrayList<>();
+    progress.advance(IndexRebuilder.rebuildAll(target, options.indexMemory()));
     try (Statement s = dst.createStatement()) {
-      s.execute("SET LOCAL maintenance_work_mem = '512MB'");
-      List<String> definitions = new ArrayList<>();
-      try (ResultSet rs =
-          s.executeQuery("SELECT index_name, definition FROM " + INDEX_TABLE + " ORDER BY 1")) {
-        while (rs.next()) {
-          names.add(rs.getString(1));
-          definitions.add(rs.getString(2));
-        }
-      }
-      for (String definition : definitions) {
-        s.execute(definition);
-        progress.advance(1);
-      }
-    }
-    if (!names.isEmpty()) {
-      try (PreparedStatement check =
-          dst.prepareStatement(
-              "SELECT count(*) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
-                  + " WHERE i.relnamespace = current_schema()::regnamespace"
-                  + " AND i.relname = ANY (?) AND x.indisvalid AND x.indisready")) {
-        check.setArray(1, dst.createArrayOf("text", names.toArray()));
-        try (ResultSet rs = check.executeQuery()) {
-          rs.next();
-          if (rs.getInt(1) != names.size()) {
-            dst.rollback();
-            throw ToolException.failed(
-                "a rebuilt index is not valid; rerun with --resume: " + String.join(", ", names));
-          }
-        }
-      }
-    }
-    try (Statement s = dst.createStatement()) {
-      s.execute("DROP TABLE " + INDEX_TABLE + ", " + PROGRESS_TABLE);
+      s.execute("ANALYZE " + tableList());
+      // the copy is done when this commits: durably, whatever the batches did
+      s.execute("SET synchronous_commit = on");
+      s.execute("DROP TABLE " + IndexRebuilder.TABLE + ", " + PROGRESS_TABLE);
     }
     dst.commit();
-    dst.setAutoCommit(true);
-    try (Statement s = dst.createStatement()) {
-      s.execute("ANALYZE " + String.join(", ", Schema.TABLES.stream().map(Table::name).toList()));
-    }
     progress.finish();
+  }
+
+  private static String tableList() {
+    return String.join(", ", Schema.TABLES.stream().map(Table::name).toList());
   }
 
   static boolean tableExists(Connection c, String table) throws SQLException {
@@ -618,18 +470,5 @@ public final class Copier {
         return rs.getBoolean(1);
       }
     }
-  }
-
-  private static int indexOf(Table table, String column) {
-    for (int i = 0; i < table.columns().size(); i++) {
-      if (table.columns().get(i).name().equals(column)) {
-        return i;
-      }
-    }
-    throw new IllegalArgumentException(column);
-  }
-
-  private static String quote(String identifier) {
-    return '"' + identifier.replace("\"", "\"\"") + '"';
   }
 }

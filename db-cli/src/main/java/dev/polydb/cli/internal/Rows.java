@@ -184,7 +184,11 @@ final class Rows {
       return null;
     }
     try (JsonParser parser = JSON.createParser(json)) {
-      Object value = readValue(parser, parser.nextToken());
+      JsonToken first = parser.nextToken();
+      if (first == null) {
+        return json; // empty or blank: not JSON, compared as it is
+      }
+      Object value = readValue(parser, first);
       StringWriter out = new StringWriter();
       try (JsonGenerator generator = JSON.createGenerator(out)) {
         write(generator, value);
@@ -248,7 +252,7 @@ final class Rows {
     } else if (value instanceof String s) {
       out.writeString(s);
     } else if (value instanceof java.math.BigDecimal d) {
-      out.writeNumber(d.stripTrailingZeros().toPlainString());
+      out.writeNumber(d.toPlainString()); // jsonb keeps a number's scale: 1.0 is not 1
     } else if (value instanceof Boolean b) {
       out.writeBoolean(b);
     } else {

@@ -58,7 +58,7 @@ public final class Schema {
     }
   }
 
-  /** The tables in foreign-key order. */
+  /** The tables in foreign-key order: each refers to users only, refresh tokens to themselves. */
   public static final List<Table> TABLES =
       List.of(
           table(
@@ -72,6 +72,17 @@ public final class Schema {
               column("created_at", Kind.TIMESTAMP),
               column("updated_at", Kind.TIMESTAMP),
               nullable("last_login_at", Kind.TIMESTAMP)),
+          table(
+              "chunks",
+              text("id"),
+              text("user_id"),
+              text("document_id"),
+              column("chunk_index", Kind.INT4),
+              text("text"),
+              column("metadata", Kind.JSONB),
+              column("embedding", Kind.EMBEDDING),
+              text("model"),
+              column("created_at", Kind.TIMESTAMP)),
           table(
               "refresh_tokens",
               text("id"),
@@ -123,18 +134,7 @@ public final class Schema {
               text("jti"),
               nullable("user_id", Kind.TEXT),
               column("expires_at", Kind.TIMESTAMP),
-              column("revoked_at", Kind.TIMESTAMP)),
-          table(
-              "chunks",
-              text("id"),
-              text("user_id"),
-              text("document_id"),
-              column("chunk_index", Kind.INT4),
-              text("text"),
-              column("metadata", Kind.JSONB),
-              column("embedding", Kind.EMBEDDING),
-              text("model"),
-              column("created_at", Kind.TIMESTAMP)));
+              column("revoked_at", Kind.TIMESTAMP)));
 
   private Schema() {}
 

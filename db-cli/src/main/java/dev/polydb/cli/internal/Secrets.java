@@ -21,7 +21,17 @@ public final class Secrets {
    */
   public static void rememberUrl(String url) {
     try {
-      DatabaseUrl.parse(url).password().filter(p -> !p.isEmpty()).ifPresent(PASSWORDS::add);
+      DatabaseUrl parsed = DatabaseUrl.parse(url);
+      parsed.password().filter(p -> !p.isEmpty()).ifPresent(PASSWORDS::add);
+      parsed
+          .options()
+          .forEach(
+              (name, value) -> {
+                if (name.toLowerCase(java.util.Locale.ROOT).contains("password")
+                    && !value.isEmpty()) {
+                  PASSWORDS.add(value);
+                }
+              });
     } catch (DbConfigException e) {
       // a URL that does not parse is refused with a redacted message and never connects
     }

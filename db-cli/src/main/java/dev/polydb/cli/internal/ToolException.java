@@ -23,6 +23,12 @@ public final class ToolException extends RuntimeException {
   /** Cannot connect, or the configuration was refused. */
   public static final int CONFIG = 3;
 
+  /** SQLite's result code for a database another connection holds locked. */
+  private static final int SQLITE_BUSY = 5;
+
+  /** SQLite's result code for a table locked within the same file. */
+  private static final int SQLITE_LOCKED = 6;
+
   private final int exitCode;
 
   private ToolException(int exitCode, String message, Throwable cause) {
@@ -62,6 +68,18 @@ public final class ToolException extends RuntimeException {
   }
 
   /**
+   * The input was refused because of a database error, e.g. a source that cannot be read in one
+   * snapshot.
+   *
+   * @param message what was refused
+   * @param cause the error, kept as the cause only
+   * @return an exception with exit code 3
+   */
+  public static ToolException config(String message, SQLException cause) {
+    return new ToolException(CONFIG, message + " (" + describe(cause) + ")", cause);
+  }
+
+  /**
    * A database could not be reached or refused the login.
    *
    * @param endpoint the database
@@ -82,8 +100,30 @@ public final class ToolException extends RuntimeException {
     return exitCode;
   }
 
-  /** A few words for a driver error, by its SQLState and cause, never its text. */
-  static String describe(SQLException e) {
+  /**
+   * Whether the error means the database could not be reached or refused the login.
+   *
+   * @param e a driver error
+   * @return {@code true} for an unknown host, a refused connection, SQLState classes 08 and 28, a
+   *     missing database
+   */
+  public static boolean isConnectionFailure(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof UnknownHostException || t instanceof ConnectException) {
+        return true;
+      }
+    }
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    return state.startsWith("08") || state.startsWith("28") || state.equals("3D000");
+  }
+
+  /**
+   * A few words for a driver error, by its SQLState and cause, never its text.
+   *
+   * @param e a driver error
+   * @return e.g. {@code login refused, SQLState 28P01}
+   */
+  public static String describe(SQLException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof UnknownHostException) {
         return "unknown host";
@@ -91,6 +131,10 @@ public final class ToolException extends RuntimeException {
       if (t instanceof ConnectException) {
         return "connection refused";
       }
+    }
+    if (e.getSQLState() == null
+        && (e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_LOCKED)) {
+      return "the SQLite file is locked by another connection's write: stop the writer and retry";
     }
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     String words =

@@ -117,8 +117,21 @@ public final class Verifier {
         progress.start(table.name(), -1);
         List<String> sampleKeys = new ArrayList<>();
         CompletableFuture<Scan> other =
-            CompletableFuture.supplyAsync(() -> scan(b, to.engine(), table, 0, null));
-        Scan left = scan(a, from.engine(), table, sample, random);
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return scan(b, to.engine(), table, 0, null);
+                  } catch (SQLException e) {
+                    throw new CompletionException(e);
+                  }
+                });
+        Scan left;
+        try {
+          left = scan(a, from.engine(), table, sample, random);
+        } catch (SQLException | RuntimeException e) {
+          other.handle((scan, failure) -> scan).join(); // b is free again before it is closed
+          throw e;
+        }
         Scan right = join(other);
         sampleKeys.addAll(left.sample);
         long differing = 0;
@@ -238,8 +251,8 @@ public final class Verifier {
     }
   }
 
-  private static Scan scan(
-      Connection c, Engine engine, Table table, int sampleSize, Random random) {
+  private static Scan scan(Connection c, Engine engine, Table table, int sampleSize, Random random)
+      throws SQLException {
     Scan scan = new Scan();
     MessageDigest sha = Rows.sha256();
     try (Statement s = c.createStatement()) {
@@ -262,8 +275,6 @@ public final class Verifier {
           }
         }
       }
-    } catch (SQLException e) {
-      throw new CompletionException(e);
     }
     return scan;
   }
@@ -383,7 +394,9 @@ public final class Verifier {
             what = "sampled row fields differ: " + String.join(", ", columns);
           }
         }
-        if (what != null && differences.stream().noneMatch(d -> d.key().equals(key))) {
+        if (what != null
+            && differences.stream()
+                .noneMatch(d -> d.table().equals(table.name()) && d.key().equals(key))) {
           differences.add(new Difference(table.name(), key, what));
         }
       }
