@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,29 @@ class CopyRefusalsTest {
   }
 
   @Test
+  void aTargetAtAnotherSchemaVersionIsRefusedSayingWhich() throws SQLException {
+    String source = SampleDatabase.write(dir.resolve("app.db"), 4, 1);
+    String target = newTarget();
+    assertThat(Cli.run(Map.of("DB_VECTOR_DIMENSION", "4"), "migrate", "--url", target).exit())
+        .isZero();
+    try (Connection c = server.dataSource(target).getConnection();
+        Statement s = c.createStatement()) {
+      s.executeUpdate("DELETE FROM schema_migrations WHERE version = '2'");
+    }
+
+    Cli.Run run = Cli.run("copy", "--from", source, "--to", target);
+
+    assertRefused(run, "target");
+    assertThat(run.err()).contains("is at schema version 1 and the source at 2");
+    try (Connection c = server.dataSource(target).getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM users")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isZero();
+    }
+  }
+
+  @Test
   void anUnreachableTargetIsRefused() {
     String source = SampleDatabase.write(dir.resolve("app.db"), 4, 1);
 
@@ -123,9 +147,7 @@ class CopyRefusalsTest {
   @Test
   void aTargetWhoseVectorSettingsDifferIsRefused() throws SQLException {
     String target = newTarget();
-    assertThat(
-            Cli.run(java.util.Map.of("DB_VECTOR_DIMENSION", "16"), "migrate", "--url", target)
-                .exit())
+    assertThat(Cli.run(Map.of("DB_VECTOR_DIMENSION", "16"), "migrate", "--url", target).exit())
         .isZero();
     String source = SampleDatabase.write(dir.resolve("app.db"), 4, 1);
 
