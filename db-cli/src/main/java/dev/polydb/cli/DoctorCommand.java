@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** Diagnoses a database: what it runs, where its schema stands, what it allows. */
@@ -38,18 +38,14 @@ import picocli.CommandLine.ParentCommand;
 final class DoctorCommand implements Callable<Integer> {
   @ParentCommand PolyDb root;
 
-  @Option(names = "--url", description = "the database (default: DATABASE_URL)")
-  String url;
-
-  @Option(names = "--json", description = "print the findings as JSON on standard output")
-  boolean json;
+  @Mixin OneDatabase database;
 
   @Override
   public Integer call() {
-    Endpoint endpoint = Endpoint.of(url, false, root.env);
+    Endpoint endpoint = Endpoint.of(database.url, false, root.env);
     if (endpoint.engine() == Endpoint.Engine.POSTGRES) {
       // a read-only endpoint would make its own sessions read-only: the server's state is wanted
-      endpoint = Endpoint.of(url, true, root.env);
+      endpoint = Endpoint.of(database.url, true, root.env);
     }
     Map<String, Object> facts = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
@@ -85,7 +81,7 @@ final class DoctorCommand implements Callable<Integer> {
     facts.put("enableMutations", root.env.getOrDefault("ENABLE_MUTATIONS", "true"));
     provider(endpoint, facts, problems);
     facts.put("problems", problems);
-    if (json) {
+    if (database.json) {
       Json.write(root.out, facts);
     } else {
       facts.forEach(

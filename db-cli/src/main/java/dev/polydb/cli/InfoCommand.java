@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** Lists the applied and pending schema versions. */
@@ -21,20 +21,16 @@ import picocli.CommandLine.ParentCommand;
 final class InfoCommand implements Callable<Integer> {
   @ParentCommand PolyDb root;
 
-  @Option(names = "--url", description = "the database (default: DATABASE_URL)")
-  String url;
-
-  @Option(names = "--json", description = "print the result as JSON on standard output")
-  boolean json;
+  @Mixin OneDatabase database;
 
   @Override
   public Integer call() {
-    Endpoint endpoint = Endpoint.of(url, false, root.env);
+    Endpoint endpoint = Endpoint.of(database.url, false, root.env);
     Migrations migrations = endpoint.migrations();
     List<Migrations.Version> versions = migrations.versions();
     String current = migrations.currentVersion().orElse("none");
     String latest = migrations.latestVersion();
-    if (json) {
+    if (database.json) {
       List<Map<String, Object>> rows = new ArrayList<>();
       for (Migrations.Version v : versions) {
         Map<String, Object> row = new LinkedHashMap<>();

@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** Applies the pending migrations, as a provider opening the database would. */
@@ -25,15 +25,11 @@ import picocli.CommandLine.ParentCommand;
 final class MigrateCommand implements Callable<Integer> {
   @ParentCommand PolyDb root;
 
-  @Option(names = "--url", description = "the database (default: DATABASE_URL)")
-  String url;
-
-  @Option(names = "--json", description = "print the result as JSON on standard output")
-  boolean json;
+  @Mixin OneDatabase database;
 
   @Override
   public Integer call() {
-    Endpoint endpoint = Endpoint.of(url, true, root.env);
+    Endpoint endpoint = Endpoint.of(database.url, true, root.env);
     Migrations migrations = endpoint.migrations();
     String before = migrations.currentVersion().orElse("none");
     try (DbProvider provider =
@@ -42,7 +38,7 @@ final class MigrateCommand implements Callable<Integer> {
     }
     String after = migrations.currentVersion().orElse("none");
     long applied = migrations.versions().stream().filter(Migrations.Version::applied).count();
-    if (json) {
+    if (database.json) {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("url", endpoint.redacted());
       result.put("before", before);

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.flywaydb.core.api.FlywayException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** Checks the applied migrations against the library's scripts. */
@@ -25,15 +25,11 @@ import picocli.CommandLine.ParentCommand;
 final class ValidateCommand implements Callable<Integer> {
   @ParentCommand PolyDb root;
 
-  @Option(names = "--url", description = "the database (default: DATABASE_URL)")
-  String url;
-
-  @Option(names = "--json", description = "print the result as JSON on standard output")
-  boolean json;
+  @Mixin OneDatabase database;
 
   @Override
   public Integer call() {
-    Endpoint endpoint = Endpoint.of(url, false, root.env);
+    Endpoint endpoint = Endpoint.of(database.url, false, root.env);
     Migrations migrations = endpoint.migrations();
     String problem = null;
     try {
@@ -44,7 +40,7 @@ final class ValidateCommand implements Callable<Integer> {
       }
       problem = Secrets.scrub(e.getMessage());
     }
-    if (json) {
+    if (database.json) {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("url", endpoint.redacted());
       result.put("valid", problem == null);

@@ -2,45 +2,28 @@ package dev.polydb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.polydb.testkit.PostgresTestServer;
+import dev.polydb.testkit.FreshDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** migrate, info, validate and doctor on both engines; help, usage errors and exit codes. */
 class CommandsTest {
-  private static PostgresTestServer server;
-
-  private final List<String> urls = new ArrayList<>();
+  @RegisterExtension final FreshDatabases databases = new FreshDatabases();
 
   @TempDir Path dir;
-
-  @BeforeAll
-  static void findServer() {
-    server = PostgresTestServer.get();
-  }
-
-  @AfterEach
-  void dropDatabases() {
-    urls.forEach(server::dropDatabase);
-  }
 
   private String url(String engine) {
     if (engine.equals("sqlite")) {
       return "sqlite:" + dir.resolve("app.db");
     }
-    String url = server.newDatabaseUrl();
-    urls.add(url);
-    return url;
+    return databases.newUrl();
   }
 
   @ParameterizedTest
@@ -136,6 +119,6 @@ class CommandsTest {
   private Connection connection(String engine, String url) throws Exception {
     return engine.equals("sqlite")
         ? java.sql.DriverManager.getConnection("jdbc:" + url)
-        : server.dataSource(url).getConnection();
+        : databases.dataSource(url).getConnection();
   }
 }

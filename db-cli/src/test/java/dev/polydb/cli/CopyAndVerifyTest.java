@@ -9,7 +9,7 @@ import dev.polydb.api.DbProviders;
 import dev.polydb.api.JournalEntry;
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.User;
-import dev.polydb.testkit.PostgresTestServer;
+import dev.polydb.testkit.FreshDatabases;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,36 +24,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** copy then verify, on a SQLite file and the test PostgreSQL server with pgvector. */
 class CopyAndVerifyTest {
-  private static PostgresTestServer server;
-
-  private final List<String> urls = new ArrayList<>();
+  @RegisterExtension final FreshDatabases databases = new FreshDatabases();
 
   @TempDir Path dir;
-
-  @BeforeAll
-  static void findServer() {
-    server = PostgresTestServer.get();
-  }
-
-  @AfterEach
-  void dropDatabases() {
-    urls.forEach(server::dropDatabase);
-  }
-
-  private String newTarget() {
-    String url = server.newDatabaseUrl();
-    urls.add(url);
-    return url;
-  }
 
   /** The default dimension, 1536, is stored as vector; 2048 as halfvec. */
   @ParameterizedTest(name = "dimension {0}")
@@ -61,7 +42,7 @@ class CopyAndVerifyTest {
   void aCopyIsEqualToItsSourceByteForByteAndTheLibraryReadsIt(int dimension) throws Exception {
     Path file = dir.resolve("app.db");
     String source = SampleDatabase.write(file, dimension, 12);
-    String target = newTarget();
+    String target = databases.newUrl();
     byte[] before = sha256(file);
 
     Cli.Run copy = Cli.run("copy", "--from", source, "--to", target, "--json");
@@ -112,14 +93,14 @@ class CopyAndVerifyTest {
   void verifyNamesEveryPlantedDifferenceAndPassesAnUntouchedCopy() throws Exception {
     Path file = dir.resolve("app.db");
     String source = SampleDatabase.write(file, 8, 6);
-    String target = newTarget();
+    String target = databases.newUrl();
     assertThat(Cli.run("copy", "--from", source, "--to", target).exit()).isZero();
     assertThat(Cli.run("verify", "--from", source, "--to", target).exit()).isZero();
 
     // on the Postgres copy: one changed byte, a deleted row, an extra row, one changed component
     String entry;
     String chunk;
-    try (Connection c = server.dataSource(target).getConnection();
+    try (Connection c = databases.dataSource(target).getConnection();
         Statement s = c.createStatement()) {
       entry = one(s, "SELECT id FROM journal_entries WHERE content LIKE 'entry 0 of 1 %'");
       s.executeUpdate(
@@ -180,7 +161,7 @@ class CopyAndVerifyTest {
   @Test
   void aCopyKilledAtAnyMomentResumesWithNoRowMissingOrDoubled() throws Exception {
     String source = SampleDatabase.write(dir.resolve("app.db"), 8, 150);
-    String target = newTarget();
+    String target = databases.newUrl();
     int kills = 0;
     for (long threshold : new long[] {1, 300, 900, 1500}) {
       List<String> args =
@@ -216,7 +197,7 @@ class CopyAndVerifyTest {
   @Test
   void anInterruptedCopyStartsOverWithTruncateTargetAndGetsBackEveryIndex() throws Exception {
     String source = SampleDatabase.write(dir.resolve("app.db"), 8, 100);
-    String target = newTarget();
+    String target = databases.newUrl();
     Process child =
         Cli.start(
             "256m",
@@ -238,14 +219,14 @@ class CopyAndVerifyTest {
 
     assertThat(again.exit()).as(again.all()).isZero();
     assertThat(Cli.run("verify", "--from", source, "--to", target).exit()).isZero();
-    String fresh = newTarget();
+    String fresh = databases.newUrl();
     assertThat(Cli.run("migrate", "--url", fresh).exit()).isZero();
     assertThat(indexes(target)).contains("chunks_embedding_idx").isEqualTo(indexes(fresh));
   }
 
-  private static List<String> indexes(String url) throws SQLException {
+  private List<String> indexes(String url) throws SQLException {
     List<String> names = new ArrayList<>();
-    try (Connection c = server.dataSource(url).getConnection();
+    try (Connection c = databases.dataSource(url).getConnection();
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
@@ -275,7 +256,7 @@ class CopyAndVerifyTest {
       }
     }
     assertThat(Files.size(file)).isGreaterThan(96L << 20);
-    String target = newTarget();
+    String target = databases.newUrl();
 
     Process child =
         Cli.start("64m", dir.resolve("large.log"), "copy", "--from", source, "--to", target);
@@ -286,11 +267,11 @@ class CopyAndVerifyTest {
     assertThat(verify.exit()).as(verify.all()).isZero();
   }
 
-  private static void waitForProgress(String target, long rows, Process child) throws Exception {
+  private void waitForProgress(String target, long rows, Process child) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline && child.isAlive()) {
       if (progressTableExists(target)) {
-        try (Connection c = server.dataSource(target).getConnection();
+        try (Connection c = databases.dataSource(target).getConnection();
             Statement s = c.createStatement();
             ResultSet rs =
                 s.executeQuery("SELECT coalesce(sum(rows_copied), 0) FROM polydb_copy_progress")) {
@@ -305,8 +286,8 @@ class CopyAndVerifyTest {
     }
   }
 
-  private static boolean progressTableExists(String target) throws SQLException {
-    try (Connection c = server.dataSource(target).getConnection();
+  private boolean progressTableExists(String target) throws SQLException {
+    try (Connection c = databases.dataSource(target).getConnection();
         PreparedStatement s = c.prepareStatement("SELECT to_regclass('polydb_copy_progress')")) {
       try (ResultSet rs = s.executeQuery()) {
         rs.next();

@@ -2,19 +2,16 @@ package dev.polydb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.polydb.testkit.PostgresTestServer;
+import dev.polydb.testkit.FreshDatabases;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,31 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CopyRefusalsTest {
   private static final String PASSWORD = "Pw-d0-not-print";
-  private static PostgresTestServer server;
-
-  private final List<String> urls = new ArrayList<>();
+  @RegisterExtension final FreshDatabases databases = new FreshDatabases();
 
   @TempDir Path dir;
 
-  @BeforeAll
-  static void findServer() {
-    server = PostgresTestServer.get();
-  }
-
-  @AfterEach
-  void dropDatabases() {
-    urls.forEach(server::dropDatabase);
-  }
-
-  private String newTarget() {
-    String url = server.newDatabaseUrl();
-    urls.add(url);
-    return url;
-  }
-
   @Test
   void aMissingFileIsRefusedAndTheTargetIsUntouched() throws SQLException {
-    String target = newTarget();
+    String target = databases.newUrl();
 
     Cli.Run run = Cli.run("copy", "--from", "sqlite:" + dir.resolve("missing.db"), "--to", target);
 
@@ -60,7 +39,7 @@ class CopyRefusalsTest {
   void aFileThatIsNotSqliteIsRefused() throws Exception {
     Path file = dir.resolve("notes.db");
     Files.writeString(file, "these are not the tables you are looking for");
-    String target = newTarget();
+    String target = databases.newUrl();
 
     assertRefused(Cli.run("copy", "--from", "sqlite:" + file, "--to", target), "not a SQLite");
     assertUntouched(target);
@@ -74,7 +53,7 @@ class CopyRefusalsTest {
         Statement s = c.createStatement()) {
       s.executeUpdate("DELETE FROM schema_migrations WHERE version = '2'");
     }
-    String target = newTarget();
+    String target = databases.newUrl();
 
     Cli.Run run = Cli.run("copy", "--from", source, "--to", target);
 
@@ -86,10 +65,10 @@ class CopyRefusalsTest {
   @Test
   void aTargetAtAnotherSchemaVersionIsRefusedSayingWhich() throws SQLException {
     String source = SampleDatabase.write(dir.resolve("app.db"), 4, 1);
-    String target = newTarget();
+    String target = databases.newUrl();
     assertThat(Cli.run(Map.of("DB_VECTOR_DIMENSION", "4"), "migrate", "--url", target).exit())
         .isZero();
-    try (Connection c = server.dataSource(target).getConnection();
+    try (Connection c = databases.dataSource(target).getConnection();
         Statement s = c.createStatement()) {
       s.executeUpdate("DELETE FROM schema_migrations WHERE version = '2'");
     }
@@ -98,7 +77,7 @@ class CopyRefusalsTest {
 
     assertRefused(run, "target");
     assertThat(run.err()).contains("is at schema version 1 and the source at 2");
-    try (Connection c = server.dataSource(target).getConnection();
+    try (Connection c = databases.dataSource(target).getConnection();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT count(*) FROM users")) {
       rs.next();
@@ -122,7 +101,8 @@ class CopyRefusalsTest {
   @Test
   void aRefusedLoginIsRefusedWithoutItsPassword() {
     String source = SampleDatabase.write(dir.resolve("app.db"), 4, 1);
-    String target = newTarget().replaceFirst("://[^@/]*@", "://no_such_role:" + PASSWORD + "@");
+    String target =
+        databases.newUrl().replaceFirst("://[^@/]*@", "://no_such_role:" + PASSWORD + "@");
 
     Cli.Run run = Cli.run("copy", "--from", source, "--to", target);
 
@@ -132,7 +112,7 @@ class CopyRefusalsTest {
   @Test
   void aNonEmptyTargetIsRefusedUnlessToldToEmptyIt() throws SQLException {
     String source = SampleDatabase.write(dir.resolve("app.db"), 4, 2);
-    String target = newTarget();
+    String target = databases.newUrl();
     assertThat(Cli.run("copy", "--from", source, "--to", target).exit()).isZero();
 
     Cli.Run again = Cli.run("copy", "--from", source, "--to", target);
@@ -146,7 +126,7 @@ class CopyRefusalsTest {
 
   @Test
   void aTargetWhoseVectorSettingsDifferIsRefused() throws SQLException {
-    String target = newTarget();
+    String target = databases.newUrl();
     assertThat(Cli.run(Map.of("DB_VECTOR_DIMENSION", "16"), "migrate", "--url", target).exit())
         .isZero();
     String source = SampleDatabase.write(dir.resolve("app.db"), 4, 1);
@@ -154,7 +134,7 @@ class CopyRefusalsTest {
     Cli.Run run = Cli.run("copy", "--from", source, "--to", target);
 
     assertRefused(run, "dimension");
-    try (Connection c = server.dataSource(target).getConnection();
+    try (Connection c = databases.dataSource(target).getConnection();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT count(*) FROM users")) {
       rs.next();
@@ -169,8 +149,8 @@ class CopyRefusalsTest {
     assertThat(run.out()).isEmpty();
   }
 
-  private static void assertUntouched(String target) throws SQLException {
-    try (Connection c = server.dataSource(target).getConnection();
+  private void assertUntouched(String target) throws SQLException {
+    try (Connection c = databases.dataSource(target).getConnection();
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")) {

@@ -7,7 +7,7 @@ import dev.polydb.api.DbProvider;
 import dev.polydb.api.DbProviders;
 import dev.polydb.api.User;
 import dev.polydb.api.UserProfile;
-import dev.polydb.testkit.PostgresTestServer;
+import dev.polydb.testkit.FreshDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -16,31 +16,16 @@ import java.sql.Statement;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** copy reads one snapshot of the file: a writer cannot tear it, and a locked file is refused. */
 class CopySnapshotTest {
   private static final int ENTRIES_PER_USER = 5;
-  private static PostgresTestServer server;
-
-  private String target;
+  @RegisterExtension final FreshDatabases databases = new FreshDatabases();
 
   @TempDir Path dir;
-
-  @BeforeAll
-  static void findServer() {
-    server = PostgresTestServer.get();
-  }
-
-  @AfterEach
-  void dropDatabase() {
-    if (target != null) {
-      server.dropDatabase(target);
-    }
-  }
 
   /**
    * A writer adds users, each with their entries in one transaction, all through the copy: the copy
@@ -52,6 +37,7 @@ class CopySnapshotTest {
     DbConfig config = DbConfig.builder().url(source).vectorDimension(4).build();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger written = new AtomicInteger();
+    String target = databases.newUrl();
     try (DbProvider db = DbProviders.open(config)) {
       for (int i = 0; i < 300; i++) {
         addUser(db, "before-" + i);
@@ -65,7 +51,6 @@ class CopySnapshotTest {
                 }
               });
       writer.start();
-      target = server.newDatabaseUrl();
       try {
         Cli.Run copy = Cli.run("copy", "--from", source, "--to", target, "--batch-rows", "7");
         assertThat(copy.exit()).as(copy.all()).isZero();
@@ -75,7 +60,7 @@ class CopySnapshotTest {
       }
     }
     assertThat(written.get()).as("users written during the copy").isPositive();
-    try (Connection c = server.dataSource(target).getConnection();
+    try (Connection c = databases.dataSource(target).getConnection();
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
@@ -91,7 +76,7 @@ class CopySnapshotTest {
   void aFileLockedByAWriterIsRefusedAfterTheTimeout() throws Exception {
     Path file = dir.resolve("locked.db");
     String source = SampleDatabase.write(file, 4, 1);
-    target = server.newDatabaseUrl();
+    String target = databases.newUrl();
     try (Connection writer = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement s = writer.createStatement()) {
       s.execute("PRAGMA journal_mode = DELETE");

@@ -3,7 +3,7 @@ package dev.polydb.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polydb.cli.internal.Schema;
-import dev.polydb.testkit.PostgresTestServer;
+import dev.polydb.testkit.FreshDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -18,33 +19,30 @@ import org.junit.jupiter.api.io.TempDir;
  * adds a table or a column fails here until the tool copies and compares it.
  */
 class SchemaTest {
+  @RegisterExtension final FreshDatabases databases = new FreshDatabases();
+
   @TempDir Path dir;
 
   @Test
   void theToolKnowsEveryColumnOfBothCatalogs() throws Exception {
     String sqlite = "sqlite:" + dir.resolve("app.db");
-    PostgresTestServer server = PostgresTestServer.get();
-    String postgres = server.newDatabaseUrl();
-    try {
-      assertThat(Cli.run("migrate", "--url", sqlite).exit()).isZero();
-      assertThat(Cli.run("migrate", "--url", postgres).exit()).isZero();
-      List<String> expected = new ArrayList<>();
-      for (Schema.Table table : Schema.TABLES) {
-        for (Schema.Column column : table.columns()) {
-          expected.add(table.name() + "." + column.name() + (column.nullable() ? " null" : ""));
-        }
+    String postgres = databases.newUrl();
+    assertThat(Cli.run("migrate", "--url", sqlite).exit()).isZero();
+    assertThat(Cli.run("migrate", "--url", postgres).exit()).isZero();
+    List<String> expected = new ArrayList<>();
+    for (Schema.Table table : Schema.TABLES) {
+      for (Schema.Column column : table.columns()) {
+        expected.add(table.name() + "." + column.name() + (column.nullable() ? " null" : ""));
       }
-      expected.add("schema_migrations");
-      expected.add("vector_settings");
-      try (Connection c = java.sql.DriverManager.getConnection("jdbc:" + sqlite)) {
-        assertThat(columns(c, null)).containsExactlyInAnyOrderElementsOf(expected);
-      }
-      try (Connection c = server.dataSource(postgres).getConnection()) {
-        assertThat(columns(c, server.schemaOf(postgres)))
-            .containsExactlyInAnyOrderElementsOf(expected);
-      }
-    } finally {
-      server.dropDatabase(postgres);
+    }
+    expected.add("schema_migrations");
+    expected.add("vector_settings");
+    try (Connection c = java.sql.DriverManager.getConnection("jdbc:" + sqlite)) {
+      assertThat(columns(c, null)).containsExactlyInAnyOrderElementsOf(expected);
+    }
+    try (Connection c = databases.dataSource(postgres).getConnection()) {
+      assertThat(columns(c, databases.server().schemaOf(postgres)))
+          .containsExactlyInAnyOrderElementsOf(expected);
     }
   }
 

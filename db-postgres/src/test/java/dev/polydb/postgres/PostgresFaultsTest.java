@@ -14,16 +14,15 @@ import dev.polydb.api.IssuedToken;
 import dev.polydb.api.JournalEntry;
 import dev.polydb.api.RotationResult;
 import dev.polydb.api.UserProfile;
+import dev.polydb.testkit.FreshDatabases;
 import dev.polydb.testkit.PostgresTestServer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The connection to a real server cut at the worst moments, through {@link CuttingProxy}: while a
@@ -31,28 +30,22 @@ import org.junit.jupiter.api.Test;
  * during a statement (safe to retry), and while a provider opens (transient, not a config error).
  */
 class PostgresFaultsTest {
-  private static PostgresTestServer server;
   private static DatabaseUrl serverUrl;
 
-  private final List<String> urls = new ArrayList<>();
+  @RegisterExtension final FreshDatabases databases = new FreshDatabases();
 
   @BeforeAll
   static void findServer() {
-    server = PostgresTestServer.get();
+    PostgresTestServer server = PostgresTestServer.get();
     String any = server.newDatabaseUrl();
     serverUrl = DatabaseUrl.parse(any);
     server.dropDatabase(any);
   }
 
-  @AfterEach
-  void dropDatabases() {
-    urls.forEach(server::dropDatabase);
-  }
-
   @Test
   void aJournalInsertWhoseCommitReplyIsLostIsOutcomeUnknownAndItsRetryWritesItOnce()
       throws Exception {
-    String url = newUrl();
+    String url = databases.newUrl();
     try (CuttingProxy proxy = proxy();
         DbProvider db = DbProviders.open(config(through(proxy, url)).build());
         DbProvider direct = DbProviders.open(config(url).build())) {
@@ -78,7 +71,7 @@ class PostgresFaultsTest {
   @Test
   void aRotationWhoseCommitReplyIsLostIsRetriedInsideTheGraceWindowAndGetsTheSameToken()
       throws Exception {
-    String url = newUrl();
+    String url = databases.newUrl();
     try (CuttingProxy proxy = proxy();
         DbProvider db = DbProviders.open(config(through(proxy, url)).build());
         DbProvider direct = DbProviders.open(config(url).build())) {
@@ -105,7 +98,7 @@ class PostgresFaultsTest {
 
   @Test
   void aConnectionLostBeforeCommitIsTransientAndWritesNothing() throws Exception {
-    String url = newUrl();
+    String url = databases.newUrl();
     try (CuttingProxy proxy = proxy();
         DbProvider db = DbProviders.open(config(through(proxy, url)).build())) {
       String user = db.users().create("google", "ada", UserProfile.EMPTY).id();
@@ -123,7 +116,7 @@ class PostgresFaultsTest {
 
   @Test
   void aConnectionLostWhileMigratingOnOpenIsTransientAndAReopenMigrates() throws Exception {
-    String url = newUrl();
+    String url = databases.newUrl();
     try (CuttingProxy proxy = proxy()) {
       String proxied = through(proxy, url);
 
@@ -142,7 +135,7 @@ class PostgresFaultsTest {
 
   @Test
   void aConnectionLostWhileReadingTheSettingsOnOpenIsTransientNotARawJooqError() throws Exception {
-    String url = newUrl();
+    String url = databases.newUrl();
     DbProviders.open(config(url).build()).close();
     try (CuttingProxy proxy = proxy()) {
       proxy.cutAfter("\"vector_settings\"");
@@ -151,12 +144,6 @@ class PostgresFaultsTest {
           .isInstanceOf(DbTransientException.class);
       assertThat(proxy.cuts()).isEqualTo(1);
     }
-  }
-
-  private String newUrl() {
-    String url = server.newDatabaseUrl();
-    urls.add(url);
-    return url;
   }
 
   private static CuttingProxy proxy() throws java.io.IOException {

@@ -11,19 +11,17 @@ import dev.polydb.api.DbProviders;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.SecretUrls;
 import dev.polydb.api.SecretUrls.SecretUrl;
-import dev.polydb.testkit.PostgresTestServer;
+import dev.polydb.testkit.FreshDatabases;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Opening a Postgres provider: a failure is classified by its cause (a wrong address, login,
@@ -31,19 +29,8 @@ import org.junit.jupiter.api.Test;
  * password never shows, whatever the URL; health reports what the database allows.
  */
 class PostgresOpeningTest {
-  private static PostgresTestServer server;
 
-  private final List<String> urls = new ArrayList<>();
-
-  @BeforeAll
-  static void findServer() {
-    server = PostgresTestServer.get();
-  }
-
-  @AfterEach
-  void dropDatabases() {
-    urls.forEach(server::dropDatabase);
-  }
+  @RegisterExtension final FreshDatabases databases = new FreshDatabases();
 
   @Test
   void anUnknownHostIsAConfigErrorThatSaysSo() {
@@ -55,7 +42,7 @@ class PostgresOpeningTest {
 
   @Test
   void aMissingDatabaseIsAConfigErrorThatSaysSo() {
-    String url = withDatabase(newUrl(), "polydb_no_such_database");
+    String url = withDatabase(databases.newUrl(), "polydb_no_such_database");
 
     assertThatThrownBy(() -> open(url))
         .isInstanceOf(DbConfigException.class)
@@ -65,7 +52,7 @@ class PostgresOpeningTest {
 
   @Test
   void aRefusedLoginIsAConfigErrorThatSaysSo() {
-    String url = newUrl().replaceFirst("://[^@/]*@", "://polydb_no_such_role:wrong-pw@");
+    String url = databases.newUrl().replaceFirst("://[^@/]*@", "://polydb_no_such_role:wrong-pw@");
     assertThat(url).contains("polydb_no_such_role");
 
     assertThatThrownBy(() -> open(url))
@@ -76,14 +63,14 @@ class PostgresOpeningTest {
 
   @Test
   void anOptionTheServerRefusesIsAConfigError() {
-    String url = newUrl() + "&options=-c%20work_mem%3Dlots";
+    String url = databases.newUrl() + "&options=-c%20work_mem%3Dlots";
 
     assertThatThrownBy(() -> open(url)).isInstanceOf(DbConfigException.class);
   }
 
   @Test
   void anOptionValueTheLibraryKnowsIsCheckedBeforeConnecting() {
-    assertThatThrownBy(() -> open(newUrl() + "&sslmode=sometimes"))
+    assertThatThrownBy(() -> open(databases.newUrl() + "&sslmode=sometimes"))
         .isInstanceOf(DbConfigException.class)
         .hasMessageContaining("sslmode");
   }
@@ -99,13 +86,13 @@ class PostgresOpeningTest {
   @Test
   void healthReportsAReadOnlySessionOrARoleWithoutWriteGrantsEvenWithMutationsEnabled()
       throws SQLException {
-    String url = newUrl();
+    String url = databases.newUrl();
     DbProviders.open(DbConfig.builder().url(url).poolSize(2).build()).close();
-    String schema = server.schemaOf(url);
+    String schema = databases.server().schemaOf(url);
     String suffix = Long.toHexString(System.nanoTime());
     String readOnlySession = "polydb_rosession_" + suffix;
     String selectOnly = "polydb_select_" + suffix;
-    try (Connection admin = server.dataSource(url).getConnection();
+    try (Connection admin = databases.dataSource(url).getConnection();
         Statement st = admin.createStatement()) {
       for (String role : List.of(readOnlySession, selectOnly)) {
         st.execute("create role " + role + " login password 'pw'");
@@ -153,12 +140,6 @@ class PostgresOpeningTest {
   @Provide
   Arbitrary<SecretUrl> secretUrls() {
     return net.jqwik.api.Arbitraries.oneOf(SecretUrls.any(), SecretUrls.mutated());
-  }
-
-  private String newUrl() {
-    String url = server.newDatabaseUrl();
-    urls.add(url);
-    return url;
   }
 
   private static DbProvider open(String url) {

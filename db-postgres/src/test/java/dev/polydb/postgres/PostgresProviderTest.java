@@ -23,7 +23,7 @@ import dev.polydb.api.SearchScope;
 import dev.polydb.api.UserProfile;
 import dev.polydb.api.VectorIndexType;
 import dev.polydb.testkit.DbProviderContract;
-import dev.polydb.testkit.PostgresTestServer;
+import dev.polydb.testkit.FreshDatabases;
 import dev.polydb.testkit.TestClock;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -44,9 +44,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.assertj.core.api.InstanceOfAssertFactories;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -59,19 +58,8 @@ class PostgresProviderTest {
   private static final String MODEL = "test-model";
   private static final float[] QUERY = {1, 0, 0, 0};
   private static final String ADDED_PASSWORD = "s3cret-pw";
-  private static PostgresTestServer server;
 
-  private final List<String> urls = new ArrayList<>();
-
-  @BeforeAll
-  static void findServer() {
-    server = PostgresTestServer.get();
-  }
-
-  @AfterEach
-  void dropDatabases() {
-    urls.forEach(server::dropDatabase);
-  }
+  @RegisterExtension final FreshDatabases databases = new FreshDatabases();
 
   /**
    * 1500 ms lies between whole seconds: a timeout rounded down to 1 s anywhere (jOOQ's query
@@ -82,7 +70,7 @@ class PostgresProviderTest {
   void aStatementWaitingPastTheTimeoutIsCancelledAsDbTimeoutException(long millis)
       throws SQLException {
     Duration timeout = Duration.ofMillis(millis);
-    String url = withPassword(newUrl());
+    String url = withPassword(databases.newUrl());
     String password = DatabaseUrl.parse(url).password().orElseThrow();
     try (DbProvider db =
         DbProviders.open(
@@ -93,7 +81,7 @@ class PostgresProviderTest {
                 .build())) {
       String user = db.users().create("google", "sub-1", UserProfile.EMPTY).id();
 
-      try (Connection locker = server.dataSource(url).getConnection()) {
+      try (Connection locker = databases.dataSource(url).getConnection()) {
         locker.setAutoCommit(false);
         try (PreparedStatement lock =
             locker.prepareStatement("select * from users where id = ? for update")) {
@@ -128,10 +116,10 @@ class PostgresProviderTest {
    */
   @Test
   void aReadOrHealthCheckThatTimesOutInsideATransactionLeavesItUsable() throws SQLException {
-    String url = newUrl();
+    String url = databases.newUrl();
     try (DbProvider db =
             DbProviders.open(config(url).statementTimeout(Duration.ofMillis(300)).build());
-        Connection locker = server.dataSource(url).getConnection()) {
+        Connection locker = databases.dataSource(url).getConnection()) {
       locker.setAutoCommit(false);
       String kept =
           db.inTransaction(
@@ -178,7 +166,8 @@ class PostgresProviderTest {
   void everyPooledConnectionCarriesTheStatementTimeoutInMilliseconds() throws SQLException {
     // jOOQ's query timeout has whole seconds (300 ms would be 1 s), so the server setting is what
     // makes a sub-second timeout hold; it is checked where it lives
-    DbConfig config = config(newUrl()).poolSize(3).statementTimeout(Duration.ofMillis(300)).build();
+    DbConfig config =
+        config(databases.newUrl()).poolSize(3).statementTimeout(Duration.ofMillis(300)).build();
     PostgresBackend backend = new PostgresBackend(DatabaseUrl.parse(config.url()), config);
     try {
       List<Connection> held = new ArrayList<>();
@@ -201,7 +190,7 @@ class PostgresProviderTest {
 
   @Test
   void aReadOnlyProvidersConnectionsAreRefusedWritesByTheServer() throws SQLException {
-    String url = newUrl();
+    String url = databases.newUrl();
     String user;
     try (DbProvider db = DbProviders.open(config(url).build())) {
       user = db.users().create("google", "sub-1", UserProfile.EMPTY).id();
@@ -257,7 +246,7 @@ class PostgresProviderTest {
       String method,
       String operatorClass)
       throws SQLException {
-    String url = newUrl();
+    String url = databases.newUrl();
     try (DbProvider db =
         DbProviders.open(
             config(url)
@@ -285,7 +274,7 @@ class PostgresProviderTest {
   @Test
   void vectorsAboveTwoThousandDimensionsAreStoredAsHalfvecAndStillSearchable() throws SQLException {
     int dimension = 2048;
-    String url = newUrl();
+    String url = databases.newUrl();
     Random random = new Random(2048);
     float[] a = randomVector(random, dimension);
     float[] b = randomVector(random, dimension);
@@ -323,7 +312,7 @@ class PostgresProviderTest {
   @Test
   void aScopedSearchReturnsKRowsWhenTheIndexsFirstCandidatesBelongToAnotherUser()
       throws SQLException {
-    String url = newUrl();
+    String url = databases.newUrl();
     try (DbProvider db =
         DbProviders.open(
             config(url)
@@ -333,7 +322,7 @@ class PostgresProviderTest {
                 .build())) {
       List<Chunk> farChunks = nearAndFarChunks(db);
 
-      try (Connection c = server.dataSource(url).getConnection()) {
+      try (Connection c = databases.dataSource(url).getConnection()) {
         try (Statement st = c.createStatement()) {
           st.execute("analyze chunks");
         }
@@ -358,7 +347,7 @@ class PostgresProviderTest {
   @Test
   void anIvfflatStoreReturnsKRowsToAScopedSearchOnceItsListsAreBuiltOnTheData()
       throws SQLException {
-    String url = newUrl();
+    String url = databases.newUrl();
     try (DbProvider db =
         DbProviders.open(
             config(url)
@@ -370,7 +359,7 @@ class PostgresProviderTest {
       List<Chunk> farChunks = nearAndFarChunks(db);
       String far = farChunks.get(0).userId();
 
-      try (Connection c = server.dataSource(url).getConnection()) {
+      try (Connection c = databases.dataSource(url).getConnection()) {
         try (Statement st = c.createStatement()) {
           // as VectorIndexType.IVFFLAT says: the lists are centred on the rows present when built
           st.execute("reindex index chunks_embedding_idx");
@@ -398,7 +387,7 @@ class PostgresProviderTest {
 
   @Test
   void aStoreWithoutAnIndexSearchesExactly() throws SQLException {
-    String url = newUrl();
+    String url = databases.newUrl();
     try (DbProvider db =
         DbProviders.open(
             config(url)
@@ -448,7 +437,7 @@ class PostgresProviderTest {
 
   @Test
   void everyFormOfPostgresUrlOpensTheSameSchema() {
-    String url = newUrl();
+    String url = databases.newUrl();
     DatabaseUrl parsed = DatabaseUrl.parse(url);
     String query = url.substring(url.indexOf('?') + 1);
     String userInfo =
@@ -483,7 +472,7 @@ class PostgresProviderTest {
 
   @Test
   void aLibpqOptionReachesTheServerAndCloseEndsEverySession() throws Exception {
-    String url = newUrl();
+    String url = databases.newUrl();
     byte[] random = new byte[4];
     new Random().nextBytes(random);
     // unique, so that another run on the same server is not counted
@@ -501,7 +490,7 @@ class PostgresProviderTest {
     }
 
     // a server process ends shortly after its client says goodbye; nothing signals it, so poll
-    try (Connection c = server.dataSource(url).getConnection();
+    try (Connection c = databases.dataSource(url).getConnection();
         PreparedStatement ps = c.prepareStatement(sessions)) {
       ps.setString(1, name);
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -540,9 +529,9 @@ class PostgresProviderTest {
 
   @Test
   void aServerThatCannotTakeAConnectionNowIsATransientErrorWhenOpening() throws SQLException {
-    String url = newUrl();
+    String url = databases.newUrl();
     String role = "polydb_limited_" + Long.toHexString(System.nanoTime());
-    try (Connection admin = server.dataSource(url).getConnection();
+    try (Connection admin = databases.dataSource(url).getConnection();
         Statement st = admin.createStatement()) {
       st.execute("create role " + role + " login password 'limited-pw' connection limit 0");
       try {
@@ -565,7 +554,7 @@ class PostgresProviderTest {
 
   @Test
   void aGraceSealLivesNoLongerThanItsWindow() throws SQLException {
-    String url = newUrl();
+    String url = databases.newUrl();
     TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
     try (DbProvider db =
         DbProviders.open(
@@ -583,12 +572,6 @@ class PostgresProviderTest {
       assertThat(strings(url, sealOf, child.record().id())).containsExactly((String) null);
       assertThat(db.refreshTokens().findValid(child.token())).isPresent();
     }
-  }
-
-  private String newUrl() {
-    String url = server.newDatabaseUrl();
-    urls.add(url);
-    return url;
   }
 
   /** A small pool: the test server is shared. */
@@ -634,8 +617,8 @@ class PostgresProviderTest {
     }
   }
 
-  private static List<String> strings(String url, String sql, String... args) throws SQLException {
-    try (Connection c = server.dataSource(url).getConnection();
+  private List<String> strings(String url, String sql, String... args) throws SQLException {
+    try (Connection c = databases.dataSource(url).getConnection();
         PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
         ps.setString(i + 1, args[i]);
@@ -650,15 +633,15 @@ class PostgresProviderTest {
     }
   }
 
-  private static List<String> embeddingIndex(String url) throws SQLException {
+  private List<String> embeddingIndex(String url) throws SQLException {
     return strings(
         url,
         "select indexdef from pg_indexes where schemaname = ? and indexname = ?",
-        server.schemaOf(url),
+        databases.server().schemaOf(url),
         "chunks_embedding_idx");
   }
 
-  private static String embeddingType(String url) throws SQLException {
+  private String embeddingType(String url) throws SQLException {
     return strings(
             url,
             "select format_type(atttypid, atttypmod) from pg_attribute"
