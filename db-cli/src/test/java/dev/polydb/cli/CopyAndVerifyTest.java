@@ -192,6 +192,11 @@ class CopyAndVerifyTest {
     Cli.Run verify = Cli.run("verify", "--from", source, "--to", target, "--sample", "50");
     assertThat(verify.exit()).as(verify.all()).isZero();
     assertThat(progressTableExists(target)).isFalse();
+    // a script that retries the whole step after the copy had finished: nothing to do, exit 0
+    Cli.Run finished = Cli.run("copy", "--from", source, "--to", target, "--resume", "--json");
+    assertThat(finished.exit()).as(finished.all()).isZero();
+    assertThat(finished.out()).contains("\n  \"rowsWritten\" : 0,\n  \"seconds\"");
+    assertThat(Cli.run("copy", "--from", source, "--to", target).exit()).isEqualTo(3);
   }
 
   @Test

@@ -126,6 +126,13 @@ public final class Copier {
       }
       dst.commit();
       Map<String, State> states = startOrResume(dst, counts, maxKeys);
+      if (states.isEmpty()) {
+        // --resume on a copy that had finished: nothing to do, and nothing was done
+        src.rollback();
+        return Schema.TABLES.stream()
+            .map(t -> new TableReport(t.name(), 0, 0, counts.get(t.name()), 0, 0))
+            .toList();
+      }
       List<TableReport> reports = new ArrayList<>();
       for (Table table : Schema.TABLES) {
         State state = states.get(table.name());
@@ -280,6 +287,10 @@ public final class Copier {
           filled.add(table.name());
         }
       }
+    }
+    if (!filled.isEmpty() && options.resume() && holdsSource(dst, counts, maxKeys)) {
+      dst.commit();
+      return Map.of(); // a finished copy of this source: nothing to resume
     }
     dst.commit();
     if (!filled.isEmpty() && !options.truncateTarget()) {
@@ -442,6 +453,23 @@ public final class Copier {
         update.executeBatch();
       }
     }
+  }
+
+  /** Whether every table of the target has the source's row count and newest key. */
+  private static boolean holdsSource(
+      Connection dst, Map<String, Long> counts, Map<String, String> maxKeys) throws SQLException {
+    for (Table table : Schema.TABLES) {
+      try (Statement s = dst.createStatement();
+          ResultSet rs =
+              s.executeQuery("SELECT count(*), max(" + table.key() + ") FROM " + table.name())) {
+        rs.next();
+        if (rs.getLong(1) != counts.get(table.name())
+            || !Objects.equals(rs.getString(2), maxKeys.get(table.name()))) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Waits for the indexes to be rebuilt, removes the progress tables and analyzes the tables. */
