@@ -79,7 +79,7 @@ final class VerifyCommand implements Callable<Integer> {
       table.put("toRows", t.toRows());
       table.put("fromHash", t.fromHash());
       table.put("toHash", t.toHash());
-      table.put("differingRows", t.differences());
+      table.put("differingRows", t.differingRows());
       table.put("equal", t.equal());
       tables.add(table);
     }
@@ -111,7 +111,7 @@ final class VerifyCommand implements Callable<Integer> {
           t.fromRows(),
           t.toRows(),
           t.fromHash(),
-          t.equal() ? "equal" : "DIFFERENT (" + t.differences() + " rows)");
+          t.equal() ? "equal" : "DIFFERENT (" + t.differingRows() + " rows)");
     }
     for (Verifier.Difference d : result.differences()) {
       root.out.println(

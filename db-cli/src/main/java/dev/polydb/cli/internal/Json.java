@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.util.Map;
 
 /**
@@ -36,6 +38,22 @@ public final class Json {
     stream.flush();
   }
 
+  /**
+   * A value as compact JSON text, no spacing; numbers given as {@code BigDecimal} keep their scale.
+   *
+   * @param value the value
+   * @return its JSON text
+   */
+  static String compact(Object value) {
+    StringWriter text = new StringWriter();
+    try (JsonGenerator out = FACTORY.createGenerator(text)) {
+      value(out, value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return text.toString();
+  }
+
   private static void value(JsonGenerator out, Object value) throws IOException {
     if (value == null) {
       out.writeNull();
@@ -54,6 +72,8 @@ public final class Json {
       out.writeEndArray();
     } else if (value instanceof Boolean b) {
       out.writeBoolean(b);
+    } else if (value instanceof BigDecimal d) {
+      out.writeNumber(d.toPlainString());
     } else if (value instanceof Integer || value instanceof Long) {
       out.writeNumber(((Number) value).longValue());
     } else if (value instanceof Number n) {

@@ -1,14 +1,12 @@
 package dev.polydb.cli.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.polydb.cli.internal.Endpoint.Engine;
 import dev.polydb.cli.internal.Schema.Column;
 import dev.polydb.cli.internal.Schema.Table;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -188,12 +186,8 @@ final class Rows {
       if (first == null) {
         return json; // empty or blank: not JSON, compared as it is
       }
-      Object value = readValue(parser, first);
-      StringWriter out = new StringWriter();
-      try (JsonGenerator generator = JSON.createGenerator(out)) {
-        write(generator, value);
-      }
-      return out.toString();
+      // jsonb keeps a number's scale (1.0 is not 1): numbers stay BigDecimal as written
+      return Json.compact(readValue(parser, first));
     } catch (IOException e) {
       return json;
     }
@@ -231,32 +225,6 @@ final class Rows {
       default -> {
         return null;
       }
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static void write(JsonGenerator out, Object value) throws IOException {
-    if (value instanceof Map<?, ?> map) {
-      out.writeStartObject();
-      for (Map.Entry<String, Object> e : ((Map<String, Object>) map).entrySet()) {
-        out.writeFieldName(e.getKey());
-        write(out, e.getValue());
-      }
-      out.writeEndObject();
-    } else if (value instanceof List<?> list) {
-      out.writeStartArray();
-      for (Object item : list) {
-        write(out, item);
-      }
-      out.writeEndArray();
-    } else if (value instanceof String s) {
-      out.writeString(s);
-    } else if (value instanceof java.math.BigDecimal d) {
-      out.writeNumber(d.toPlainString()); // jsonb keeps a number's scale: 1.0 is not 1
-    } else if (value instanceof Boolean b) {
-      out.writeBoolean(b);
-    } else {
-      out.writeNull();
     }
   }
 }

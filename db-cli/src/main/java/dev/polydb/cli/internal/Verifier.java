@@ -44,17 +44,22 @@ public final class Verifier {
    * @param toRows rows on the {@code --to} side
    * @param fromHash the content hash of the {@code --from} side
    * @param toHash the content hash of the {@code --to} side
-   * @param differences how many differing rows there are
+   * @param differingRows how many rows differ, found by walking both sides in key order
    */
   public record TableResult(
-      String table, long fromRows, long toRows, String fromHash, String toHash, long differences) {
+      String table,
+      long fromRows,
+      long toRows,
+      String fromHash,
+      String toHash,
+      long differingRows) {
     /**
      * Whether the table is the same on both sides.
      *
      * @return {@code true} when counts and hashes are equal and no row differs
      */
     public boolean equal() {
-      return fromRows == toRows && fromHash.equals(toHash) && differences == 0;
+      return fromRows == toRows && fromHash.equals(toHash) && differingRows == 0;
     }
   }
 
