@@ -192,6 +192,9 @@ class CopyAndVerifyTest {
     Cli.Run verify = Cli.run("verify", "--from", source, "--to", target, "--sample", "50");
     assertThat(verify.exit()).as(verify.all()).isZero();
     assertThat(progressTableExists(target)).isFalse();
+    String fresh = databases.newUrl();
+    assertThat(Cli.run("migrate", "--url", fresh).exit()).isZero();
+    assertSameDefinitions(target, fresh);
     // a script that retries the whole step after the copy had finished: nothing to do, exit 0
     Cli.Run finished = Cli.run("copy", "--from", source, "--to", target, "--resume", "--json");
     assertThat(finished.exit()).as(finished.all()).isZero();
@@ -200,7 +203,7 @@ class CopyAndVerifyTest {
   }
 
   @Test
-  void anInterruptedCopyStartsOverWithTruncateTargetAndGetsBackEveryIndex() throws Exception {
+  void anInterruptedCopyStartsOverWithTruncateTargetAndGetsBackEveryKeyAndIndex() throws Exception {
     String source = SampleDatabase.write(dir.resolve("app.db"), 8, 100);
     String target = databases.newUrl();
     Process child =
@@ -218,7 +221,11 @@ class CopyAndVerifyTest {
     child.destroyForcibly();
     assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(progressTableExists(target)).as("the copy was interrupted").isTrue();
-    assertThat(indexes(target)).doesNotContain("chunks_embedding_idx");
+    assertThat(definitions(target))
+        .as("dropped for the load")
+        .noneMatch(d -> d.startsWith("chunks chunks_embedding_idx"))
+        .noneMatch(d -> d.startsWith("refresh_tokens refresh_tokens_pkey"))
+        .noneMatch(d -> d.startsWith("journal_entries journal_entries_user_id_fkey"));
 
     Cli.Run again = Cli.run("copy", "--from", source, "--to", target, "--truncate-target");
 
@@ -226,22 +233,67 @@ class CopyAndVerifyTest {
     assertThat(Cli.run("verify", "--from", source, "--to", target).exit()).isZero();
     String fresh = databases.newUrl();
     assertThat(Cli.run("migrate", "--url", fresh).exit()).isZero();
-    assertThat(indexes(target)).contains("chunks_embedding_idx").isEqualTo(indexes(fresh));
+    assertSameDefinitions(target, fresh);
   }
 
-  private List<String> indexes(String url) throws SQLException {
-    List<String> names = new ArrayList<>();
+  @Test
+  void aSourceThatBreaksAForeignKeyFailsNamingItAndNoValue() throws Exception {
+    Path file = dir.resolve("orphan.db");
+    String source = SampleDatabase.write(file, 4, 2);
+    try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      s.execute("PRAGMA foreign_keys = OFF");
+      s.executeUpdate(
+          "INSERT INTO journal_entries (id, user_id, content, content_bytes, created_at, updated_at)"
+              + " VALUES ('orphan-entry', 'no-such-user', 'secret words', 12, 0, 0)");
+    }
+    String target = databases.newUrl();
+
+    Cli.Run run = Cli.run("copy", "--from", source, "--to", target);
+
+    assertThat(run.exit()).as(run.all()).isEqualTo(1);
+    assertThat(run.err())
+        .contains("journal_entries_user_id_fkey")
+        .contains("journal_entries")
+        .doesNotContain("no-such-user")
+        .doesNotContain("secret words");
+    assertThat(definitions(target))
+        .as("listed to be re-created by a --resume once the source is fixed")
+        .noneMatch(d -> d.startsWith("journal_entries journal_entries_user_id_fkey"));
+  }
+
+  /**
+   * Every key, foreign key and index of a copy is the one {@code migrate} makes: the copy dropped
+   * them for the load and re-created each.
+   */
+  private void assertSameDefinitions(String copy, String fresh) throws SQLException {
+    assertThat(definitions(copy))
+        .anyMatch(d -> d.startsWith("chunks chunks_embedding_idx CREATE INDEX"))
+        .anyMatch(d -> d.startsWith("refresh_tokens refresh_tokens_parent_id_fkey FOREIGN KEY"))
+        .anyMatch(d -> d.startsWith("users users_pkey PRIMARY KEY"))
+        .isEqualTo(definitions(fresh));
+  }
+
+  /** Each constraint and index of the library's tables: table, name, definition. */
+  private List<String> definitions(String url) throws SQLException {
+    List<String> found = new ArrayList<>();
     try (Connection c = databases.dataSource(url).getConnection();
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
-                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
-                    + " AND tablename NOT LIKE 'polydb_copy%' ORDER BY 1")) {
+                "SELECT tablename || ' ' || indexname || ' '"
+                    + " || replace(indexdef, schemaname || '.', '') FROM pg_indexes"
+                    + " WHERE schemaname = current_schema() AND tablename NOT LIKE 'polydb_copy%'"
+                    + " UNION ALL SELECT t.relname || ' ' || c.conname || ' '"
+                    + " || pg_get_constraintdef(c.oid) FROM pg_constraint c"
+                    + " JOIN pg_class t ON t.oid = c.conrelid"
+                    + " WHERE t.relnamespace = current_schema()::regnamespace"
+                    + " AND t.relname NOT LIKE 'polydb_copy%' ORDER BY 1")) {
       while (rs.next()) {
-        names.add(rs.getString(1));
+        found.add(rs.getString(1));
       }
     }
-    return names;
+    return found;
   }
 
   @Test

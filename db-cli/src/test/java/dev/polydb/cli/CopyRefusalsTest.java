@@ -3,6 +3,7 @@ package dev.polydb.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polydb.testkit.FreshDatabases;
+import dev.polydb.testkit.PostgresTestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -10,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,16 +99,73 @@ class CopyRefusalsTest {
     assertThat(run.err()).contains("connection refused");
   }
 
-  /** The test server trusts every password: a role that does not exist is refused instead. */
   @Test
-  void aRefusedLoginIsRefusedWithoutItsPassword() {
+  void aRoleThatDoesNotExistIsRefusedWithoutItsPassword() throws SQLException {
     String source = SampleDatabase.write(dir.resolve("app.db"), 4, 1);
-    String target =
-        databases.newUrl().replaceFirst("://[^@/]*@", "://no_such_role:" + PASSWORD + "@");
+    String target = databases.newUrl();
 
-    Cli.Run run = Cli.run("copy", "--from", source, "--to", target);
+    Cli.Run run = Cli.run("copy", "--from", source, "--to", withLogin(target, "no_such_role"));
 
     assertRefused(run, "login refused");
+    assertUntouched(target);
+  }
+
+  /**
+   * A wrong password for a role that exists. The test server may trust every other login; {@code
+   * .ci/provision-postgres} makes this role give its password.
+   */
+  @Test
+  void aWrongPasswordIsRefusedWithoutPrintingIt() throws SQLException {
+    String role = "polydb_password_check";
+    String right = "Right-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+    String target = databases.newUrl();
+    try (Connection c = databases.dataSource(target).getConnection();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '"
+              + role
+              + "') THEN CREATE ROLE "
+              + role
+              + "; END IF; END $$");
+      s.execute("ALTER ROLE " + role + " LOGIN PASSWORD '" + right + "'");
+    }
+    // the server and database of the target, with no login of its own
+    String server =
+        target
+            .replaceFirst("\\?.*", "")
+            .replaceFirst("^postgres(ql)?://([^@/]*@)?", "jdbc:postgresql://");
+    try (Connection ok = java.sql.DriverManager.getConnection(server, role, right)) {
+      assertThat(ok.isValid(5)).isTrue();
+    }
+    String state = null;
+    try {
+      java.sql.DriverManager.getConnection(server, role, PASSWORD).close();
+    } catch (SQLException e) {
+      state = e.getSQLState();
+    }
+    if (state == null) {
+      String why =
+          "the server let "
+              + role
+              + " in with a wrong password: run .ci/provision-postgres, which makes it give one";
+      if (PostgresTestServer.required()) {
+        throw new AssertionError(why);
+      }
+      Assumptions.abort(why);
+    }
+    assertThat(state).as("a wrong password").isEqualTo("28P01");
+    String source = SampleDatabase.write(dir.resolve("app.db"), 4, 1);
+
+    Cli.Run run = Cli.run("copy", "--from", source, "--to", withLogin(target, role));
+
+    assertRefused(run, "login refused");
+    assertThat(run.err()).doesNotContain(right);
+    assertUntouched(target);
+  }
+
+  /** The URL with another role, and {@link #PASSWORD} as its password. */
+  private static String withLogin(String url, String role) {
+    return url.replaceFirst("://([^@/]*@)?", "://" + role + ":" + PASSWORD + "@");
   }
 
   @Test

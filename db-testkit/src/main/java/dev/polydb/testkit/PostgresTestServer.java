@@ -113,7 +113,13 @@ public final class PostgresTestServer {
             + "=postgres://postgres:postgres@localhost:5432/postgres";
   }
 
-  private static boolean required() {
+  /**
+   * Whether a test that cannot run against the server must fail rather than skip ({@value
+   * #REQUIRED_VARIABLE}, which CI sets).
+   *
+   * @return true when required
+   */
+  public static boolean required() {
     return Boolean.parseBoolean(setting(REQUIRED_VARIABLE, "polydb.test.require-postgres"));
   }
 

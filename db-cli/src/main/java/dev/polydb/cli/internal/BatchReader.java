@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -150,7 +149,6 @@ final class BatchReader implements AutoCloseable {
             + (afterKey == null ? "" : " WHERE " + table.key() + " > ?")
             + " ORDER BY "
             + table.key();
-    int parentColumn = table.name().equals("refresh_tokens") ? indexOf(table, "parent_id") : -1;
     try (PreparedStatement s = src.prepareStatement(select)) {
       if (afterKey != null) {
         s.setString(1, afterKey);
@@ -160,7 +158,7 @@ final class BatchReader implements AutoCloseable {
         byte[] key = null;
         while (rs.next()) {
           try {
-            key = encodeRow(rs, table, batch, vectors, parentColumn);
+            key = encodeRow(rs, table, batch, vectors);
           } catch (ArithmeticException e) {
             throw ToolException.failed(
                 table.name() + " after key " + keyText(key) + ": a value is out of range");
@@ -181,8 +179,7 @@ final class BatchReader implements AutoCloseable {
 
   /** Encodes one source row; returns its key's bytes. */
   private static byte[] encodeRow(
-      ResultSet rs, Table table, BinaryCopy batch, VectorSettings vectors, int parentColumn)
-      throws SQLException {
+      ResultSet rs, Table table, BinaryCopy batch, VectorSettings vectors) throws SQLException {
     List<Column> columns = table.columns();
     batch.startRow(columns.size());
     byte[] key = null;
@@ -196,9 +193,6 @@ final class BatchReader implements AutoCloseable {
             key = value;
           }
           if (value == null) {
-            batch.putNull();
-          } else if (i == parentColumn && Arrays.compareUnsigned(value, key) > 0) {
-            // a parent that sorts after its child is not in the target yet: linked at the end
             batch.putNull();
           } else if (column.kind() == Schema.Kind.JSONB) {
             batch.putJsonb(value);
@@ -251,14 +245,5 @@ final class BatchReader implements AutoCloseable {
 
   private static String keyText(byte[] key) {
     return key == null ? "(the first row)" : new String(key, StandardCharsets.UTF_8);
-  }
-
-  private static int indexOf(Table table, String column) {
-    for (int i = 0; i < table.columns().size(); i++) {
-      if (table.columns().get(i).name().equals(column)) {
-        return i;
-      }
-    }
-    throw new IllegalArgumentException(column);
   }
 }

@@ -330,7 +330,7 @@ public final class Copier {
       }
       insert.executeBatch();
     }
-    IndexRebuilder.dropAll(dst, Schema.TABLES.stream().map(Table::name).toList());
+    Rebuilder.dropAll(dst, Schema.TABLES.stream().map(Table::name).toList());
     dst.commit();
     Map<String, State> states = new LinkedHashMap<>();
     Schema.TABLES.forEach(t -> states.put(t.name(), new State()));
@@ -369,10 +369,6 @@ public final class Copier {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw ToolException.failed("interrupted while copying " + table.name());
-    }
-    if (table.name().equals("refresh_tokens")) {
-      // every token is there now: the parent links written as NULL can be set
-      relinkParents(src, dst);
     }
     markProgress(dst, table, state, true);
     progress.finish();
@@ -431,30 +427,6 @@ public final class Copier {
     state.done = done;
   }
 
-  /** Sets the parent links the copy left NULL because the parent came later in key order. */
-  private static void relinkParents(Connection src, Connection dst) throws SQLException {
-    try (Statement s = src.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT id, parent_id FROM refresh_tokens WHERE parent_id > id ORDER BY id");
-        PreparedStatement update =
-            dst.prepareStatement("UPDATE refresh_tokens SET parent_id = ? WHERE id = ?")) {
-      int pending = 0;
-      while (rs.next()) {
-        update.setString(1, rs.getString(2));
-        update.setString(2, rs.getString(1));
-        update.addBatch();
-        if (++pending == 1000) {
-          update.executeBatch();
-          pending = 0;
-        }
-      }
-      if (pending > 0) {
-        update.executeBatch();
-      }
-    }
-  }
-
   /** Whether every table of the target has the source's row count and newest key. */
   private static boolean holdsSource(
       Connection dst, Map<String, Long> counts, Map<String, String> maxKeys) throws SQLException {
@@ -475,12 +447,12 @@ public final class Copier {
   /** Waits for the indexes to be rebuilt, removes the progress tables and analyzes the tables. */
   private void finishTarget(Connection dst) throws SQLException {
     progress.start("indexes", -1);
-    progress.advance(IndexRebuilder.rebuildAll(target, options.indexMemory()));
+    progress.advance(Rebuilder.rebuildAll(target, options.indexMemory()));
     try (Statement s = dst.createStatement()) {
       s.execute("ANALYZE " + tableList());
       // the copy is done when this commits: durably, whatever the batches did
       s.execute("SET synchronous_commit = on");
-      s.execute("DROP TABLE " + IndexRebuilder.TABLE + ", " + PROGRESS_TABLE);
+      s.execute("DROP TABLE " + Rebuilder.TABLE + ", " + PROGRESS_TABLE);
     }
     dst.commit();
     progress.finish();
