@@ -5,6 +5,7 @@ import dev.polydb.api.DbConfigException;
 import dev.polydb.api.DbOutcomeUnknownException;
 import dev.polydb.api.DbReadOnlyException;
 import dev.polydb.api.internal.Check;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -99,6 +100,43 @@ final class Core {
             sql.getSQLState(),
             e);
       }
+      throw translate(e, operation);
+    }
+  }
+
+  /**
+   * Runs a write of one statement with autocommit, on a pooled connection, through the backend's
+   * writer lock: one round trip where a transaction takes two. A connection lost once the statement
+   * may have been sent leaves the outcome unknown.
+   */
+  <T> T autocommit(String operation, Sql.Work<T> work) {
+    try {
+      return backend.lockedWrite(
+          () -> {
+            Connection c;
+            try {
+              c = backend.dataSource().getConnection();
+            } catch (SQLException e) {
+              throw translate(Sql.wrap(e), operation);
+            }
+            try (c) {
+              return work.run(c);
+            } catch (SQLException e) {
+              if (SqlStates.isConnectionLoss(e)) {
+                throw new DbOutcomeUnknownException(
+                    Errors.message(
+                        operation,
+                        "the connection was lost after the statement was sent, so it may or may"
+                            + " not have been applied; retry only an idempotent write, else read"
+                            + " back first",
+                        e),
+                    e.getSQLState(),
+                    e);
+              }
+              throw translate(Sql.wrap(e), operation);
+            }
+          });
+    } catch (RuntimeException e) {
       throw translate(e, operation);
     }
   }

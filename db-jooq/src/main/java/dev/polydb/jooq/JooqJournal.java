@@ -5,6 +5,7 @@ import static org.jooq.impl.DSL.sum;
 import static org.jooq.impl.DSL.val;
 
 import dev.polydb.api.DbConflictException;
+import dev.polydb.api.DbNotFoundException;
 import dev.polydb.api.DbQuotaExceededException;
 import dev.polydb.api.DbValidationException;
 import dev.polydb.api.Journal;
@@ -13,6 +14,8 @@ import dev.polydb.api.JournalPage;
 import dev.polydb.api.internal.Check;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
@@ -21,21 +24,38 @@ import java.util.OptionalLong;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record;
+import org.jooq.impl.DSL;
 
 final class JooqJournal implements Journal {
   private final Session s;
   private final Tables.Journal j;
 
+  private final String insertEntry;
+  private final String findEntry;
+
   JooqJournal(Session session) {
     this.s = session;
     this.j = session.t.journal;
+    DSLContext dsl = session.core.dsl;
+    this.insertEntry =
+        s.render(
+            dsl.insertInto(j.table)
+                .set(j.id, DSL.param(j.id.getDataType()))
+                .set(j.userId, DSL.param(j.userId.getDataType()))
+                .set(j.content, DSL.param(j.content.getDataType()))
+                .set(j.contentBytes, DSL.param(j.contentBytes.getDataType()))
+                .set(j.createdAt, DSL.param(j.createdAt.getDataType()))
+                .set(j.updatedAt, DSL.param(j.updatedAt.getDataType()))
+                .onConflictDoNothing());
+    this.findEntry =
+        s.render(dsl.select(j.all).from(j.table).where(j.id.eq(DSL.param(j.id.getDataType()))));
   }
 
   @Override
   public JournalEntry insert(String userId, String content) {
     Check.identifier("userId", userId);
     long bytes = Check.utf8("content", content, JournalEntry.MAX_CONTENT_BYTES);
-    return s.write("journal insert", ctx -> insert(ctx, userId, s.newId(), content, bytes));
+    return insertChecked(userId, s.newId(), content, bytes);
   }
 
   @Override
@@ -43,7 +63,48 @@ final class JooqJournal implements Journal {
     Check.identifier("userId", userId);
     Check.identifier("entryId", entryId);
     long bytes = Check.utf8("content", content, JournalEntry.MAX_CONTENT_BYTES);
-    return s.write("journal insert", ctx -> insert(ctx, userId, entryId, content, bytes));
+    return insertChecked(userId, entryId, content, bytes);
+  }
+
+  /**
+   * Without a quota, one statement: the foreign key checks the user, the conflict clause keeps a
+   * retry from writing twice, and only a taken id costs a second statement, a read. With a quota,
+   * the user's row is locked and the total checked first, in one transaction.
+   */
+  private JournalEntry insertChecked(String userId, String entryId, String content, long bytes) {
+    if (s.core.config.journalQuotaBytes().isPresent()) {
+      return s.write("journal insert", ctx -> insert(ctx, userId, entryId, content, bytes));
+    }
+    try {
+      return s.writeOneStatement(
+          "journal insert",
+          c -> {
+            Instant now = s.now();
+            int inserted =
+                Sql.update(
+                    c,
+                    insertEntry,
+                    st -> {
+                      st.setString(1, entryId);
+                      st.setString(2, userId);
+                      st.setString(3, content);
+                      st.setLong(4, bytes);
+                      s.core.backend.setInstant(st, 5, now);
+                      s.core.backend.setInstant(st, 6, now);
+                    });
+            if (inserted == 1) {
+              return new JournalEntry(entryId, userId, content, bytes, now, now);
+            }
+            return sameEntry(
+                Sql.one(c, findEntry, st -> st.setString(1, entryId), this::map),
+                entryId,
+                userId,
+                content);
+          });
+    } catch (DbNotFoundException e) {
+      // the foreign key found no such user
+      throw new DbNotFoundException("user not found: " + userId, e.sqlState().orElse(null), e);
+    }
   }
 
   /**
@@ -74,6 +135,12 @@ final class JooqJournal implements Journal {
       }
       existing = findAnyOwner(ctx, entryId);
     }
+    return sameEntry(existing, entryId, userId, content);
+  }
+
+  /** The entry that holds a taken id, when it is this one again (a retry); else a conflict. */
+  private static JournalEntry sameEntry(
+      Optional<JournalEntry> existing, String entryId, String userId, String content) {
     JournalEntry stored =
         existing.orElseThrow(
             () ->
@@ -246,6 +313,17 @@ final class JooqJournal implements Journal {
     } catch (RuntimeException e) {
       throw new DbValidationException("beforeCursor", "is not a cursor from a previous page");
     }
+  }
+
+  /** A row of {@code j.all}, in its order. */
+  private JournalEntry map(ResultSet r) throws SQLException {
+    return new JournalEntry(
+        r.getString(1),
+        r.getString(2),
+        r.getString(3),
+        r.getLong(4),
+        s.core.backend.getInstant(r, 5),
+        s.core.backend.getInstant(r, 6));
   }
 
   private JournalEntry map(Record r) {

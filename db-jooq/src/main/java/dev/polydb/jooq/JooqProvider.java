@@ -107,8 +107,11 @@ public final class JooqProvider implements DbProvider {
               new Settings()
                   // JDBC's query timeout has whole seconds: rounded up, it never cancels a
                   // statement before the configured timeout (1.5 s down to 1 s would); a backend
-                  // that can enforce milliseconds does so itself and is the one that fires
-                  .withQueryTimeout((int) ((config.statementTimeout().toMillis() + 999) / 1000))
+                  // whose sessions enforce it on the server sets none (no timer per statement)
+                  .withQueryTimeout(
+                      backend.sessionsEnforceStatementTimeout()
+                          ? 0
+                          : (int) ((config.statementTimeout().toMillis() + 999) / 1000))
                   .withExecuteLogging(false));
       VectorSettings stored = checkVectorSettings(dsl, config);
       Core core = new Core(backend, config, dsl, stored.dimension());

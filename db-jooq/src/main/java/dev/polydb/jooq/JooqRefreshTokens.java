@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -18,6 +20,7 @@ import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record;
+import org.jooq.impl.DSL;
 
 /**
  * Refresh tokens. The secret is 32 random bytes; only its SHA-256 is stored. While a reuse grace
@@ -34,10 +37,52 @@ final class JooqRefreshTokens implements RefreshTokens {
 
   private final Session s;
   private final Tables.Tokens t;
+  // the hot paths' statements, rendered once (see Sql)
+  private final String findValid;
+  private final String markRotated;
+  private final String findByHash;
+  private final String insertToken;
 
   JooqRefreshTokens(Session session) {
     this.s = session;
     this.t = session.t.tokens;
+    DSLContext dsl = session.core.dsl;
+    this.findValid =
+        s.render(
+            dsl.select(t.all)
+                .from(t.table)
+                .where(
+                    t.hash.eq(DSL.param(t.hash.getDataType())),
+                    t.revokedAt.isNull(),
+                    t.rotatedAt.isNull(),
+                    t.expiresAt.gt(DSL.param(t.expiresAt.getDataType()))));
+    this.markRotated =
+        s.render(
+            dsl.update(t.table)
+                .set(t.rotatedAt, DSL.param(t.rotatedAt.getDataType()))
+                // its own seal served its parent's grace window, which this rotation ends
+                .set(t.graceSeal, DSL.inline(null, t.graceSeal))
+                .where(
+                    t.hash.eq(DSL.param(t.hash.getDataType())),
+                    t.userId.eq(DSL.param(t.userId.getDataType())),
+                    t.rotatedAt.isNull(),
+                    t.revokedAt.isNull(),
+                    t.expiresAt.gt(DSL.param(t.expiresAt.getDataType()))));
+    this.findByHash =
+        s.render(dsl.select(t.all).from(t.table).where(t.hash.eq(DSL.param(t.hash.getDataType()))));
+    this.insertToken =
+        s.render(
+            dsl.insertInto(t.table)
+                .set(t.id, DSL.param(t.id.getDataType()))
+                .set(t.userId, DSL.param(t.userId.getDataType()))
+                .set(t.familyId, DSL.param(t.familyId.getDataType()))
+                .set(t.parentId, DSL.param(t.parentId.getDataType()))
+                .set(t.hash, DSL.param(t.hash.getDataType()))
+                .set(t.fingerprint, DSL.param(t.fingerprint.getDataType()))
+                .set(t.issuedAt, DSL.param(t.issuedAt.getDataType()))
+                .set(t.expiresAt, DSL.param(t.expiresAt.getDataType()))
+                .set(t.familyExpiresAt, DSL.param(t.familyExpiresAt.getDataType()))
+                .set(t.graceSeal, DSL.param(t.graceSeal.getDataType())));
   }
 
   @Override
@@ -63,18 +108,17 @@ final class JooqRefreshTokens implements RefreshTokens {
   public Optional<RefreshToken> findValid(String token) {
     String hash = hash(checkToken(token));
     Instant now = s.now();
-    return s.read(
+    return s.readJdbc(
         "refresh token find",
-        ctx ->
-            ctx.select(t.all)
-                .from(t.table)
-                .where(
-                    t.hash.eq(hash),
-                    t.revokedAt.isNull(),
-                    t.rotatedAt.isNull(),
-                    t.expiresAt.gt(now))
-                .fetchOptional()
-                .map(this::map));
+        c ->
+            Sql.one(
+                c,
+                findValid,
+                st -> {
+                  st.setString(1, hash);
+                  s.core.backend.setInstant(st, 2, now);
+                },
+                this::map));
   }
 
   /**
@@ -105,19 +149,21 @@ final class JooqRefreshTokens implements RefreshTokens {
         ctx -> {
           Instant now = s.now();
           int won =
-              ctx.update(t.table)
-                  .set(t.rotatedAt, now)
-                  // its own seal served its parent's grace window, which this rotation ends
-                  .set(t.graceSeal, (String) null)
-                  .where(
-                      t.hash.eq(hash),
-                      t.userId.eq(userId),
-                      t.rotatedAt.isNull(),
-                      t.revokedAt.isNull(),
-                      t.expiresAt.gt(now))
-                  .execute();
+              Session.jdbc(
+                  ctx,
+                  c ->
+                      Sql.update(
+                          c,
+                          markRotated,
+                          st -> {
+                            s.core.backend.setInstant(st, 1, now);
+                            st.setString(2, hash);
+                            st.setString(3, userId);
+                            s.core.backend.setInstant(st, 4, now);
+                          }));
           Optional<RefreshToken> found =
-              ctx.select(t.all).from(t.table).where(t.hash.eq(hash)).fetchOptional().map(this::map);
+              Session.jdbc(
+                  ctx, c -> Sql.one(c, findByHash, st -> st.setString(1, hash), this::map));
           if (found.isEmpty()) {
             return new RotationResult.Invalid(RotationResult.Reason.UNKNOWN);
           }
@@ -276,18 +322,25 @@ final class JooqRefreshTokens implements RefreshTokens {
             ? seal(raw, parentSecret)
             : null;
     String id = s.newId();
-    ctx.insertInto(t.table)
-        .set(t.id, id)
-        .set(t.userId, userId)
-        .set(t.familyId, familyId)
-        .set(t.parentId, parentId)
-        .set(t.hash, hash(secret))
-        .set(t.fingerprint, fingerprint)
-        .set(t.issuedAt, now)
-        .set(t.expiresAt, expires)
-        .set(t.familyExpiresAt, familyEnd)
-        .set(t.graceSeal, seal)
-        .execute();
+    Instant expiresAt = expires;
+    Session.jdbc(
+        ctx,
+        c ->
+            Sql.update(
+                c,
+                insertToken,
+                st -> {
+                  st.setString(1, id);
+                  st.setString(2, userId);
+                  st.setString(3, familyId);
+                  st.setString(4, parentId);
+                  st.setString(5, hash(secret));
+                  st.setString(6, fingerprint);
+                  s.core.backend.setInstant(st, 7, now);
+                  s.core.backend.setInstant(st, 8, expiresAt);
+                  s.core.backend.setInstant(st, 9, familyEnd);
+                  st.setString(10, seal);
+                }));
     RefreshToken record =
         new RefreshToken(
             id,
@@ -301,6 +354,21 @@ final class JooqRefreshTokens implements RefreshTokens {
             Optional.empty(),
             Optional.empty());
     return new IssuedToken(secret, record);
+  }
+
+  /** A row of {@code t.all}, in its order. */
+  private RefreshToken map(ResultSet r) throws SQLException {
+    return new RefreshToken(
+        r.getString(1),
+        r.getString(2),
+        r.getString(3),
+        Optional.ofNullable(r.getString(4)),
+        Optional.ofNullable(r.getString(6)),
+        s.core.backend.getInstant(r, 8),
+        s.core.backend.getInstant(r, 9),
+        s.core.backend.getInstant(r, 10),
+        Optional.ofNullable(s.core.backend.getInstant(r, 11)),
+        Optional.ofNullable(s.core.backend.getInstant(r, 12)));
   }
 
   private RefreshToken map(Record r) {

@@ -2,48 +2,106 @@ package dev.polydb.jooq;
 
 import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.excluded;
+import static org.jooq.impl.DSL.param;
 
 import dev.polydb.api.DbNotFoundException;
 import dev.polydb.api.User;
 import dev.polydb.api.UserProfile;
 import dev.polydb.api.Users;
 import dev.polydb.api.internal.Check;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
-import org.jooq.Record;
+import org.jooq.impl.DSL;
 
+/** Users. The calls an application makes on every request run statements rendered once. */
 final class JooqUsers implements Users {
   private final Session s;
   private final Tables.Users u;
   private final Consumer<String> deleted;
+  private final String findById;
+  private final String findByProvider;
+  private final String upsert;
+  private final String insert;
 
   JooqUsers(Session session, Consumer<String> deleted) {
     this.s = session;
     this.u = session.t.users;
     this.deleted = deleted;
+    DSLContext dsl = session.core.dsl;
+    this.findById =
+        s.render(dsl.select(u.all).from(u.table).where(u.id.eq(param(u.id.getDataType()))));
+    this.findByProvider =
+        s.render(
+            dsl.select(u.all)
+                .from(u.table)
+                .where(
+                    u.provider.eq(param(u.provider.getDataType())),
+                    u.subject.eq(param(u.subject.getDataType()))));
+    // one statement: concurrent first sign-ins of one identity meet in the unique key, and the
+    // row comes back with it (RETURNING, which SQLite has had since 3.35: see Returning)
+    this.upsert =
+        s.render(
+                dsl.insertInto(u.table)
+                    .set(u.id, param(u.id.getDataType()))
+                    .set(u.provider, param(u.provider.getDataType()))
+                    .set(u.subject, param(u.subject.getDataType()))
+                    .set(u.email, param(u.email.getDataType()))
+                    .set(u.displayName, param(u.displayName.getDataType()))
+                    .set(u.avatarUrl, param(u.avatarUrl.getDataType()))
+                    .set(u.createdAt, param(u.createdAt.getDataType()))
+                    .set(u.updatedAt, param(u.updatedAt.getDataType()))
+                    .set(u.lastLoginAt, param(u.lastLoginAt.getDataType()))
+                    .onConflict(u.provider, u.subject)
+                    .doUpdate()
+                    .set(u.email, coalesce(excluded(u.email), u.email))
+                    .set(u.displayName, coalesce(excluded(u.displayName), u.displayName))
+                    .set(u.avatarUrl, coalesce(excluded(u.avatarUrl), u.avatarUrl))
+                    .set(u.updatedAt, excluded(u.updatedAt))
+                    .set(u.lastLoginAt, excluded(u.lastLoginAt)))
+            + " RETURNING "
+            + u.all.stream()
+                .map(f -> dsl.render(DSL.name(f.getUnqualifiedName())))
+                .collect(Collectors.joining(", "));
+    this.insert =
+        s.render(
+            dsl.insertInto(u.table)
+                .set(u.id, param(u.id.getDataType()))
+                .set(u.provider, param(u.provider.getDataType()))
+                .set(u.subject, param(u.subject.getDataType()))
+                .set(u.email, param(u.email.getDataType()))
+                .set(u.displayName, param(u.displayName.getDataType()))
+                .set(u.avatarUrl, param(u.avatarUrl.getDataType()))
+                .set(u.createdAt, param(u.createdAt.getDataType()))
+                .set(u.updatedAt, param(u.updatedAt.getDataType())));
   }
 
   @Override
   public Optional<User> findById(String userId) {
     Check.identifier("userId", userId);
-    return s.read(
-        "user find",
-        ctx ->
-            ctx.select(u.all).from(u.table).where(u.id.eq(userId)).fetchOptional().map(this::map));
+    return s.readJdbc(
+        "user find", c -> Sql.one(c, findById, st -> st.setString(1, userId), this::map));
   }
 
   @Override
   public Optional<User> findByProvider(String provider, String providerSubject) {
     checkIdentity(provider, providerSubject);
-    return s.read(
+    return s.readJdbc(
         "user find",
-        ctx ->
-            ctx.select(u.all)
-                .from(u.table)
-                .where(u.provider.eq(provider), u.subject.eq(providerSubject))
-                .fetchOptional()
-                .map(this::map));
+        c ->
+            Sql.one(
+                c,
+                findByProvider,
+                st -> {
+                  st.setString(1, provider);
+                  st.setString(2, providerSubject);
+                },
+                this::map));
   }
 
   @Override
@@ -53,27 +111,22 @@ final class JooqUsers implements Users {
     return s.write(
         "user upsert",
         ctx -> {
-          var now = s.now();
-          // one statement: concurrent first sign-ins of one identity meet in the unique key
-          var insert =
-              ctx.insertInto(u.table)
-                  .set(u.id, s.newId())
-                  .set(u.provider, provider)
-                  .set(u.subject, providerSubject)
-                  .set(u.email, profile.email().orElse(null))
-                  .set(u.displayName, profile.displayName().orElse(null))
-                  .set(u.avatarUrl, profile.avatarUrl().orElse(null))
-                  .set(u.createdAt, now)
-                  .set(u.updatedAt, now)
-                  .set(u.lastLoginAt, now)
-                  .onConflict(u.provider, u.subject)
-                  .doUpdate()
-                  .set(u.email, coalesce(excluded(u.email), u.email))
-                  .set(u.displayName, coalesce(excluded(u.displayName), u.displayName))
-                  .set(u.avatarUrl, coalesce(excluded(u.avatarUrl), u.avatarUrl))
-                  .set(u.updatedAt, now)
-                  .set(u.lastLoginAt, now);
-          return load(ctx, Returning.one(ctx, insert, u.id));
+          Instant now = s.now();
+          String id = s.newId();
+          return Session.jdbc(
+              ctx,
+              c ->
+                  Sql.one(
+                          c,
+                          upsert,
+                          st -> {
+                            bindNew(st, id, provider, providerSubject, profile, now);
+                            s.core.backend.setInstant(st, 9, now);
+                          },
+                          this::map)
+                      .orElseThrow(
+                          () ->
+                              new DbNotFoundException("user upsert returned no row: " + provider)));
         });
   }
 
@@ -84,20 +137,44 @@ final class JooqUsers implements Users {
     return s.write(
         "user create",
         ctx -> {
-          var now = s.now();
+          Instant now = s.now();
           String id = s.newId();
-          ctx.insertInto(u.table)
-              .set(u.id, id)
-              .set(u.provider, provider)
-              .set(u.subject, providerSubject)
-              .set(u.email, profile.email().orElse(null))
-              .set(u.displayName, profile.displayName().orElse(null))
-              .set(u.avatarUrl, profile.avatarUrl().orElse(null))
-              .set(u.createdAt, now)
-              .set(u.updatedAt, now)
-              .execute();
-          return load(ctx, id);
+          Session.jdbc(
+              ctx,
+              c ->
+                  Sql.update(
+                      c, insert, st -> bindNew(st, id, provider, providerSubject, profile, now)));
+          return new User(
+              id,
+              provider,
+              providerSubject,
+              UserProfile.of(
+                  profile.email().orElse(null),
+                  profile.displayName().orElse(null),
+                  profile.avatarUrl().orElse(null)),
+              now,
+              now,
+              Optional.empty());
         });
+  }
+
+  /** Binds the first eight values of a new user, as both inserts list them. */
+  private void bindNew(
+      PreparedStatement st,
+      String id,
+      String provider,
+      String subject,
+      UserProfile profile,
+      Instant now)
+      throws SQLException {
+    st.setString(1, id);
+    st.setString(2, provider);
+    st.setString(3, subject);
+    st.setString(4, profile.email().orElse(null));
+    st.setString(5, profile.displayName().orElse(null));
+    st.setString(6, profile.avatarUrl().orElse(null));
+    s.core.backend.setInstant(st, 7, now);
+    s.core.backend.setInstant(st, 8, now);
   }
 
   @Override
@@ -110,28 +187,20 @@ final class JooqUsers implements Users {
     return existed;
   }
 
-  private User load(DSLContext ctx, String id) {
-    return ctx.select(u.all)
-        .from(u.table)
-        .where(u.id.eq(id))
-        .fetchOptional()
-        .map(this::map)
-        .orElseThrow(() -> new DbNotFoundException("user not found after write: " + id));
-  }
-
   private static void checkIdentity(String provider, String subject) {
     Check.text("provider", Check.identifier("provider", provider), 64);
     Check.identifier("providerSubject", subject);
   }
 
-  private User map(Record r) {
+  /** A row of {@code u.all}, in its order. */
+  private User map(ResultSet r) throws SQLException {
     return new User(
-        r.get(u.id),
-        r.get(u.provider),
-        r.get(u.subject),
-        UserProfile.of(r.get(u.email), r.get(u.displayName), r.get(u.avatarUrl)),
-        r.get(u.createdAt),
-        r.get(u.updatedAt),
-        Optional.ofNullable(r.get(u.lastLoginAt)));
+        r.getString(1),
+        r.getString(2),
+        r.getString(3),
+        UserProfile.of(r.getString(4), r.getString(5), r.getString(6)),
+        s.core.backend.getInstant(r, 7),
+        s.core.backend.getInstant(r, 8),
+        Optional.ofNullable(s.core.backend.getInstant(r, 9)));
   }
 }

@@ -1,8 +1,11 @@
 package dev.polydb.jooq;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.function.Function;
 import org.jooq.DSLContext;
+import org.jooq.Query;
 
 /**
  * Where an area's calls run: on pooled connections (each write in its own transaction), or bound to
@@ -54,6 +57,58 @@ final class Session {
     } catch (RuntimeException e) {
       throw core.translate(e, operation);
     }
+  }
+
+  /**
+   * Renders a statement once, for a hot path: binds as {@code ?}, in the order they appear.
+   *
+   * @param query a statement whose values are {@code DSL.param} placeholders
+   * @return the SQL for the backend's dialect
+   */
+  String render(Query query) {
+    return core.dsl.render(query);
+  }
+
+  /**
+   * Runs reads over plain JDBC, as {@link #read} does: on a pooled connection with autocommit, or
+   * inside the caller's transaction under a savepoint.
+   */
+  <T> T readJdbc(String operation, Sql.Work<T> work) {
+    core.ensureOpen();
+    try {
+      if (tx != null) {
+        return tx.transactionResult(nested -> Sql.on(nested, work));
+      }
+      try (Connection c = core.backend.dataSource().getConnection()) {
+        return work.run(c);
+      }
+    } catch (SQLException e) {
+      throw core.translate(Sql.wrap(e), operation);
+    } catch (RuntimeException e) {
+      throw core.translate(e, operation);
+    }
+  }
+
+  /**
+   * Runs a write whose first statement does the whole change with autocommit ({@link
+   * Core#autocommit}): what follows it may only read. Inside the caller's transaction it runs
+   * there, under a savepoint, as {@link #write} does.
+   */
+  <T> T writeOneStatement(String operation, Sql.Work<T> work) {
+    core.ensureOpen();
+    core.requireMutations(operation);
+    if (tx != null) {
+      return write(operation, ctx -> jdbc(ctx, work));
+    }
+    return core.autocommit(operation, work);
+  }
+
+  /**
+   * Runs statements over plain JDBC inside a write ({@link #write}), on its transaction's
+   * connection.
+   */
+  static <T> T jdbc(DSLContext ctx, Sql.Work<T> work) {
+    return Sql.on(ctx.configuration(), work);
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.polydb.jooq;
 import dev.polydb.api.DbException;
 import dev.polydb.api.PoolStats;
 import dev.polydb.migrations.Migrations;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.function.Supplier;
@@ -50,6 +52,17 @@ public interface SqlBackend extends AutoCloseable {
   }
 
   /**
+   * Whether every pooled session already enforces the configured statement timeout on the server
+   * (Postgres: {@code statement_timeout} in its startup options). Then no statement gets a client
+   * timer of its own, which with PgJDBC would wake a cancel-timer thread per statement.
+   *
+   * @return {@code true} when the server enforces it, {@code false} (the default) otherwise
+   */
+  default boolean sessionsEnforceStatementTimeout() {
+    return false;
+  }
+
+  /**
    * Which folder of migrations applies.
    *
    * @return the dialect
@@ -74,6 +87,27 @@ public interface SqlBackend extends AutoCloseable {
    * @return a data type read and bound as {@link Instant}
    */
   DataType<Instant> timestampType();
+
+  /**
+   * Binds a timestamp as {@link #timestampType()} stores it, for the statements hot paths run over
+   * plain JDBC.
+   *
+   * @param statement the statement
+   * @param index the parameter's index, from 1
+   * @param value the value, or {@code null}
+   * @throws SQLException as the driver does
+   */
+  void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException;
+
+  /**
+   * Reads a timestamp column as {@link #timestampType()} stores it.
+   *
+   * @param row the result set, on a row
+   * @param index the column's index, from 1
+   * @return the value, or {@code null}
+   * @throws SQLException as the driver does
+   */
+  Instant getInstant(ResultSet row, int index) throws SQLException;
 
   /**
    * How a JSON text column is stored; it must return the text byte for byte.

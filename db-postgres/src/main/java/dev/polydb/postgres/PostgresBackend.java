@@ -14,8 +14,13 @@ import dev.polydb.jooq.Pools;
 import dev.polydb.jooq.SqlBackend;
 import dev.polydb.jooq.VectorIndex;
 import dev.polydb.migrations.Migrations;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Locale;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -160,6 +165,12 @@ final class PostgresBackend implements SqlBackend {
     return pool;
   }
 
+  /** Each pooled session starts with {@code -c statement_timeout=…} (see plainDataSource). */
+  @Override
+  public boolean sessionsEnforceStatementTimeout() {
+    return true;
+  }
+
   @Override
   public DataSource migrationDataSource() {
     return direct;
@@ -173,6 +184,23 @@ final class PostgresBackend implements SqlBackend {
   @Override
   public DataType<Instant> timestampType() {
     return SQLDataType.INSTANT;
+  }
+
+  /** timestamptz, bound as {@link OffsetDateTime} and read in binary, with no text parsed. */
+  @Override
+  public void setInstant(PreparedStatement statement, int index, Instant value)
+      throws SQLException {
+    if (value == null) {
+      statement.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+    } else {
+      statement.setObject(index, OffsetDateTime.ofInstant(value, ZoneOffset.UTC));
+    }
+  }
+
+  @Override
+  public Instant getInstant(ResultSet row, int index) throws SQLException {
+    OffsetDateTime value = row.getObject(index, OffsetDateTime.class);
+    return value == null ? null : value.toInstant();
   }
 
   @Override

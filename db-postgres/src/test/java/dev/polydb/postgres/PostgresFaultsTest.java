@@ -43,22 +43,22 @@ class PostgresFaultsTest {
   }
 
   @Test
-  void aJournalInsertWhoseCommitReplyIsLostIsOutcomeUnknownAndItsRetryWritesItOnce()
-      throws Exception {
+  void aJournalInsertWhoseReplyIsLostIsOutcomeUnknownAndItsRetryWritesItOnce() throws Exception {
     String url = databases.newUrl();
     try (CuttingProxy proxy = proxy();
         DbProvider db = DbProviders.open(config(through(proxy, url)).build());
         DbProvider direct = DbProviders.open(config(url).build())) {
       String user = db.users().create("google", "ada", UserProfile.EMPTY).id();
 
-      proxy.cutReplyHolding("COMMIT\0");
+      // one statement with autocommit: its reply is the commit's
+      proxy.cutReplyHolding("INSERT 0 1\0");
       assertThatThrownBy(() -> db.journal().insert(user, "entry-1", "written once"))
           .isInstanceOf(DbOutcomeUnknownException.class)
           .isNotInstanceOf(DbTransientException.class)
           .hasMessageContaining("journal insert")
           .hasMessageContaining("may or may not have been applied");
       assertThat(proxy.cuts()).isEqualTo(1);
-      // the server had the COMMIT: the entry is there, seen on a connection of its own
+      // the server had committed: the entry is there, seen on a connection of its own
       await(() -> direct.journal().findById(user, "entry-1").isPresent());
 
       JournalEntry retried = db.journal().insert(user, "entry-1", "written once");
@@ -102,15 +102,37 @@ class PostgresFaultsTest {
     try (CuttingProxy proxy = proxy();
         DbProvider db = DbProviders.open(config(through(proxy, url)).build())) {
       String user = db.users().create("google", "ada", UserProfile.EMPTY).id();
+      IssuedToken token = db.refreshTokens().issue(user);
 
-      proxy.cutAfter("\"journal_entries\"");
-      assertThatThrownBy(() -> db.journal().insert(user, "entry-1", "text"))
+      // a rotation is a transaction of three statements: cut after the first one is sent
+      proxy.cutAfter("update \"refresh_tokens\"");
+      assertThatThrownBy(() -> db.refreshTokens().rotate(token.token(), user))
           .isInstanceOf(DbTransientException.class)
           .isNotInstanceOf(DbOutcomeUnknownException.class);
 
       assertThat(proxy.cuts()).isEqualTo(1);
-      assertThat(db.journal().list(user, 10, 0)).isEmpty();
+      assertThat(db.refreshTokens().findValid(token.token())).as("not rotated").isPresent();
+      assertThat(db.refreshTokens().rotate(token.token(), user))
+          .isInstanceOf(RotationResult.Rotated.class);
+    }
+  }
+
+  @Test
+  void aConnectionLostAfterAJournalInsertWasSentIsOutcomeUnknown() throws Exception {
+    String url = databases.newUrl();
+    try (CuttingProxy proxy = proxy();
+        DbProvider db = DbProviders.open(config(through(proxy, url)).build())) {
+      String user = db.users().create("google", "ada", UserProfile.EMPTY).id();
+
+      // one statement with autocommit: once sent, it may have committed
+      proxy.cutAfter("\"journal_entries\"");
+      assertThatThrownBy(() -> db.journal().insert(user, "entry-1", "text"))
+          .isInstanceOf(DbOutcomeUnknownException.class)
+          .hasMessageContaining("may or may not have been applied");
+
+      assertThat(proxy.cuts()).isEqualTo(1);
       assertThat(db.journal().insert(user, "entry-1", "text").id()).isEqualTo("entry-1");
+      assertThat(db.journal().list(user, 10, 0)).hasSize(1);
     }
   }
 

@@ -20,7 +20,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
@@ -267,6 +270,23 @@ final class SqliteBackend implements SqlBackend {
     return SQLDataType.BIGINT.asConvertedDataType(
         Converter.ofNullable(
             Long.class, Instant.class, Instant::ofEpochMilli, Instant::toEpochMilli));
+  }
+
+  /** Epoch milliseconds in an INTEGER column. */
+  @Override
+  public void setInstant(PreparedStatement statement, int index, Instant value)
+      throws SQLException {
+    if (value == null) {
+      statement.setNull(index, Types.BIGINT);
+    } else {
+      statement.setLong(index, value.toEpochMilli());
+    }
+  }
+
+  @Override
+  public Instant getInstant(ResultSet row, int index) throws SQLException {
+    long millis = row.getLong(index);
+    return row.wasNull() ? null : Instant.ofEpochMilli(millis);
   }
 
   @Override

@@ -1,0 +1,250 @@
+package dev.polydb.bench;
+
+import dev.polydb.api.IssuedToken;
+import dev.polydb.api.RotationResult;
+import dev.polydb.api.User;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The hot paths, one call per operation, each beside its hand-written JDBC baseline on a pool of
+ * the same size ({@code <operation>_library} and {@code <operation>_jdbc}). Sample time, so that
+ * the run reports the median and the p99 of single calls.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class HotPaths {
+  private static final String CONTENT =
+      "Walked to the market before the rain; bought pears, bread and a newspaper, then sat by the"
+          + " window and wrote until noon.";
+
+  /** The backend under test. */
+  @Param({"sqlite", "postgres"})
+  public String backend;
+
+  private Fixture fixture;
+  private Jdbc jdbc;
+  private String revokedJti;
+  private final AtomicInteger threads = new AtomicInteger();
+
+  /** Creates the state; JMH calls {@link #open()}. */
+  public HotPaths() {}
+
+  /** Opens the database, seeds its users and one revoked JWT id. */
+  @Setup(Level.Trial)
+  public void open() {
+    fixture = Fixture.open(backend);
+    jdbc = new Jdbc(fixture.pool, fixture.postgres());
+    revokedJti = "jti-revoked";
+    fixture
+        .db
+        .jtis()
+        .revoke(
+            revokedJti,
+            fixture.users.get(0).id(),
+            Instant.now().plus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS));
+  }
+
+  /** Closes and removes the database. */
+  @TearDown(Level.Trial)
+  public void close() {
+    fixture.close();
+  }
+
+  /** What one benchmark thread works on: a user of its own and its live refresh tokens. */
+  @State(Scope.Thread)
+  public static class Caller {
+    User user;
+    int next;
+    String libraryToken;
+    String jdbcToken;
+    String validToken;
+
+    /** Creates the state; JMH calls {@link #prepare(HotPaths)}. */
+    public Caller() {}
+
+    /**
+     * Picks this thread's user and issues its tokens.
+     *
+     * @param bench the shared state
+     */
+    @Setup(Level.Trial)
+    public void prepare(HotPaths bench) {
+      int index = bench.threads.getAndIncrement();
+      user = bench.fixture.users.get(index % Fixture.USERS);
+      next = index * 7919;
+      libraryToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
+      jdbcToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
+      validToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
+    }
+
+    User someUser(HotPaths bench) {
+      next = (next + 1) % Fixture.USERS;
+      return bench.fixture.users.get(next);
+    }
+  }
+
+  /**
+   * users.findById through the library.
+   *
+   * @param c the caller
+   * @return the user
+   */
+  @Benchmark
+  public Object usersFindById_library(Caller c) {
+    return fixture.db.users().findById(c.someUser(this).id()).orElseThrow();
+  }
+
+  /**
+   * users.findById by hand.
+   *
+   * @param c the caller
+   * @return the user
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object usersFindById_jdbc(Caller c) throws SQLException {
+    return jdbc.findUserById(c.someUser(this).id()).orElseThrow();
+  }
+
+  /**
+   * users.findByProvider through the library.
+   *
+   * @param c the caller
+   * @return the user
+   */
+  @Benchmark
+  public Object usersFindByProvider_library(Caller c) {
+    User u = c.someUser(this);
+    return fixture.db.users().findByProvider(u.provider(), u.providerSubject()).orElseThrow();
+  }
+
+  /**
+   * users.findByProvider by hand.
+   *
+   * @param c the caller
+   * @return the user
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object usersFindByProvider_jdbc(Caller c) throws SQLException {
+    User u = c.someUser(this);
+    return jdbc.findUserByProvider(u.provider(), u.providerSubject()).orElseThrow();
+  }
+
+  /**
+   * refreshTokens.findValid through the library.
+   *
+   * @param c the caller
+   * @return the token
+   */
+  @Benchmark
+  public Object tokensFindValid_library(Caller c) {
+    return fixture.db.refreshTokens().findValid(c.validToken).orElseThrow();
+  }
+
+  /**
+   * refreshTokens.findValid by hand.
+   *
+   * @param c the caller
+   * @return the token
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object tokensFindValid_jdbc(Caller c) throws SQLException {
+    return jdbc.findValidToken(c.validToken).orElseThrow();
+  }
+
+  /**
+   * refreshTokens.rotate through the library: each call rotates the token the last one issued.
+   *
+   * @param c the caller
+   * @return the new token
+   */
+  @Benchmark
+  public Object tokensRotate_library(Caller c) {
+    RotationResult result = fixture.db.refreshTokens().rotate(c.libraryToken, c.user.id());
+    IssuedToken next = ((RotationResult.Rotated) result).next();
+    c.libraryToken = next.token();
+    return next;
+  }
+
+  /**
+   * refreshTokens.rotate by hand.
+   *
+   * @param c the caller
+   * @return the new token
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object tokensRotate_jdbc(Caller c) throws SQLException {
+    IssuedToken next = jdbc.rotate(c.jdbcToken, c.user.id()).orElseThrow();
+    c.jdbcToken = next.token();
+    return next;
+  }
+
+  /**
+   * journal.insert through the library.
+   *
+   * @param c the caller
+   * @return the entry
+   */
+  @Benchmark
+  public Object journalInsert_library(Caller c) {
+    return fixture.db.journal().insert(c.user.id(), CONTENT);
+  }
+
+  /**
+   * journal.insert by hand, the library's statements.
+   *
+   * @param c the caller
+   * @return the entry
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object journalInsert_jdbc(Caller c) throws SQLException {
+    return jdbc.insertEntry(c.user.id(), CONTENT);
+  }
+
+  /**
+   * journal.insert by hand as one statement, which the rules allow.
+   *
+   * @param c the caller
+   * @return the entry
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object journalInsert_jdbcOneStatement(Caller c) throws SQLException {
+    return jdbc.insertEntryOneStatement(c.user.id(), CONTENT);
+  }
+
+  /**
+   * revokedJtis.isRevoked on a revoked id, answered by the cache after the first call.
+   *
+   * @return true
+   */
+  @Benchmark
+  public boolean jtisIsRevokedCached_library() {
+    return fixture.db.jtis().isRevoked(revokedJti);
+  }
+}

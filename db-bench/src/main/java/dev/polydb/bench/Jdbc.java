@@ -1,0 +1,323 @@
+package dev.polydb.bench;
+
+import dev.polydb.api.IssuedToken;
+import dev.polydb.api.JournalEntry;
+import dev.polydb.api.RefreshToken;
+import dev.polydb.api.User;
+import dev.polydb.api.UserProfile;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * The baseline: what a careful engineer writes by hand with plain JDBC for the same rules, on a
+ * pool of the same size. It sends the statements the library sends (so the ratio measures the
+ * library's own cost, not a different plan), binds and reads timestamps the way each driver does
+ * best, and builds the same result objects.
+ */
+final class Jdbc {
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+  private static final HexFormat HEX = HexFormat.of();
+  private static final String USER_COLUMNS =
+      "id, provider, provider_subject, email, display_name, avatar_url, created_at, updated_at,"
+          + " last_login_at";
+  private static final String TOKEN_COLUMNS =
+      "id, user_id, family_id, parent_id, token_hash, fingerprint, grace_seal, issued_at,"
+          + " expires_at, family_expires_at, rotated_at, revoked_at";
+
+  private final DataSource pool;
+  private final boolean postgres;
+
+  Jdbc(DataSource pool, boolean postgres) {
+    this.pool = pool;
+    this.postgres = postgres;
+  }
+
+  Optional<User> findUserById(String id) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?")) {
+      s.setString(1, id);
+      return oneUser(s);
+    }
+  }
+
+  Optional<User> findUserByProvider(String provider, String subject) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT "
+                    + USER_COLUMNS
+                    + " FROM users WHERE provider = ? AND provider_subject = ?")) {
+      s.setString(1, provider);
+      s.setString(2, subject);
+      return oneUser(s);
+    }
+  }
+
+  Optional<RefreshToken> findValidToken(String token) throws SQLException {
+    String hash = hash(token);
+    Instant now = now();
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT "
+                    + TOKEN_COLUMNS
+                    + " FROM refresh_tokens WHERE token_hash = ? AND revoked_at IS NULL"
+                    + " AND rotated_at IS NULL AND expires_at > ?")) {
+      s.setString(1, hash);
+      setInstant(s, 2, now);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(token(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  /**
+   * A rotation that wins: mark the presented token rotated, read it, insert its child with a grace
+   * seal; one transaction. Returns the child, or empty when the token could not be rotated.
+   */
+  Optional<IssuedToken> rotate(String token, String userId) throws SQLException {
+    String hash = hash(token);
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        Instant now = now();
+        int won;
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE refresh_tokens SET rotated_at = ?, grace_seal = NULL WHERE token_hash = ?"
+                    + " AND user_id = ? AND rotated_at IS NULL AND revoked_at IS NULL"
+                    + " AND expires_at > ?")) {
+          setInstant(s, 1, now);
+          s.setString(2, hash);
+          s.setString(3, userId);
+          setInstant(s, 4, now);
+          won = s.executeUpdate();
+        }
+        RefreshToken presented;
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "SELECT " + TOKEN_COLUMNS + " FROM refresh_tokens WHERE token_hash = ?")) {
+          s.setString(1, hash);
+          try (ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+              c.rollback();
+              return Optional.empty();
+            }
+            presented = token(rs);
+          }
+        }
+        if (won != 1) {
+          c.rollback();
+          return Optional.empty();
+        }
+        byte[] raw = new byte[32];
+        RANDOM.nextBytes(raw);
+        String secret = B64.encodeToString(raw);
+        Duration life = Duration.between(presented.issuedAt(), presented.expiresAt());
+        Instant expires = now.plus(life);
+        if (expires.isAfter(presented.familyExpiresAt())) {
+          expires = presented.familyExpiresAt();
+        }
+        String seal = HEX.formatHex(xor(raw, sha256("polydb grace seal\0" + token)));
+        String id = UUID.randomUUID().toString();
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "INSERT INTO refresh_tokens (id, user_id, family_id, parent_id, token_hash,"
+                    + " fingerprint, issued_at, expires_at, family_expires_at, grace_seal)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          s.setString(1, id);
+          s.setString(2, userId);
+          s.setString(3, presented.familyId());
+          s.setString(4, presented.id());
+          s.setString(5, hash(secret));
+          s.setString(6, presented.fingerprint().orElse(null));
+          setInstant(s, 7, now);
+          setInstant(s, 8, expires);
+          setInstant(s, 9, presented.familyExpiresAt());
+          s.setString(10, seal);
+          s.executeUpdate();
+        }
+        c.commit();
+        return Optional.of(
+            new IssuedToken(
+                secret,
+                new RefreshToken(
+                    id,
+                    userId,
+                    presented.familyId(),
+                    Optional.of(presented.id()),
+                    presented.fingerprint(),
+                    now,
+                    expires,
+                    presented.familyExpiresAt(),
+                    Optional.empty(),
+                    Optional.empty())));
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * A journal entry as the library inserts it: in one transaction, check the user exists, look for
+   * an entry with the id (a retry), insert.
+   */
+  JournalEntry insertEntry(String userId, String content) throws SQLException {
+    String id = UUID.randomUUID().toString();
+    long bytes = content.getBytes(StandardCharsets.UTF_8).length;
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM users WHERE id = ?")) {
+          s.setString(1, userId);
+          try (ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+              throw new IllegalStateException("user not found");
+            }
+          }
+        }
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "SELECT id, user_id, content, content_bytes, created_at, updated_at"
+                    + " FROM journal_entries WHERE id = ?")) {
+          s.setString(1, id);
+          try (ResultSet rs = s.executeQuery()) {
+            if (rs.next()) {
+              throw new IllegalStateException("id taken");
+            }
+          }
+        }
+        JournalEntry entry = insert(c, id, userId, content, bytes);
+        c.commit();
+        return entry;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * A journal entry in one statement, with autocommit: the foreign key makes the user check, the
+   * conflict clause the retry check (a second statement only when the id was taken).
+   */
+  JournalEntry insertEntryOneStatement(String userId, String content) throws SQLException {
+    String id = UUID.randomUUID().toString();
+    long bytes = content.getBytes(StandardCharsets.UTF_8).length;
+    try (Connection c = pool.getConnection()) {
+      return insert(c, id, userId, content, bytes);
+    }
+  }
+
+  private JournalEntry insert(Connection c, String id, String userId, String content, long bytes)
+      throws SQLException {
+    Instant now = now();
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO journal_entries (id, user_id, content, content_bytes, created_at,"
+                + " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+      s.setString(1, id);
+      s.setString(2, userId);
+      s.setString(3, content);
+      s.setLong(4, bytes);
+      setInstant(s, 5, now);
+      setInstant(s, 6, now);
+      if (s.executeUpdate() != 1) {
+        throw new IllegalStateException("id taken");
+      }
+    }
+    return new JournalEntry(id, userId, content, bytes, now, now);
+  }
+
+  private Optional<User> oneUser(PreparedStatement s) throws SQLException {
+    try (ResultSet rs = s.executeQuery()) {
+      if (!rs.next()) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new User(
+              rs.getString(1),
+              rs.getString(2),
+              rs.getString(3),
+              UserProfile.of(rs.getString(4), rs.getString(5), rs.getString(6)),
+              instant(rs, 7),
+              instant(rs, 8),
+              Optional.ofNullable(instant(rs, 9))));
+    }
+  }
+
+  private RefreshToken token(ResultSet rs) throws SQLException {
+    return new RefreshToken(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        Optional.ofNullable(rs.getString(4)),
+        Optional.ofNullable(rs.getString(6)),
+        instant(rs, 8),
+        instant(rs, 9),
+        instant(rs, 10),
+        Optional.ofNullable(instant(rs, 11)),
+        Optional.ofNullable(instant(rs, 12)));
+  }
+
+  /** Postgres: timestamptz in binary through java.time; SQLite: epoch milliseconds. */
+  private Instant instant(ResultSet rs, int column) throws SQLException {
+    if (postgres) {
+      OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+      return value == null ? null : value.toInstant();
+    }
+    long millis = rs.getLong(column);
+    return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+  }
+
+  private void setInstant(PreparedStatement s, int index, Instant value) throws SQLException {
+    if (postgres) {
+      s.setObject(index, OffsetDateTime.ofInstant(value, ZoneOffset.UTC));
+    } else {
+      s.setLong(index, value.toEpochMilli());
+    }
+  }
+
+  private static Instant now() {
+    return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  private static String hash(String secret) {
+    return HEX.formatHex(sha256(secret));
+  }
+
+  private static byte[] sha256(String input) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(input.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] xor(byte[] a, byte[] key) {
+    byte[] out = new byte[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = (byte) (a[i] ^ key[i % key.length]);
+    }
+    return out;
+  }
+}
