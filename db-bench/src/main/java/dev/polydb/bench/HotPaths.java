@@ -2,6 +2,8 @@ package dev.polydb.bench;
 
 import dev.polydb.api.IssuedToken;
 import dev.polydb.api.RotationResult;
+import dev.polydb.api.SubscriptionChange;
+import dev.polydb.api.SubscriptionStatus;
 import dev.polydb.api.User;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -45,6 +47,7 @@ public class HotPaths {
   private Fixture fixture;
   private Jdbc jdbc;
   private String revokedJti;
+  private String listed;
   private final AtomicInteger threads = new AtomicInteger();
 
   /** Creates the state; JMH calls {@link #open()}. */
@@ -55,6 +58,10 @@ public class HotPaths {
   public void open() {
     fixture = Fixture.open(backend);
     jdbc = new Jdbc(fixture.pool, fixture.postgres());
+    listed = fixture.users.get(0).id();
+    for (int i = 0; i < 40; i++) {
+      fixture.db.journal().insert(listed, CONTENT + " (" + i + ")");
+    }
     revokedJti = "jti-revoked";
     fixture
         .db
@@ -91,11 +98,29 @@ public class HotPaths {
     @Setup(Level.Trial)
     public void prepare(HotPaths bench) {
       int index = bench.threads.getAndIncrement();
-      user = bench.fixture.users.get(index % Fixture.USERS);
+      user = bench.fixture.users.get((index + 1) % Fixture.USERS);
       next = index * 7919;
       libraryToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
       jdbcToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
       validToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
+      Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+      bench
+          .fixture
+          .db
+          .subscriptions()
+          .upsertActive(
+              SubscriptionChange.builder()
+                  .userId(user.id())
+                  .provider("stripe")
+                  .externalId("sub-" + user.id())
+                  .plan("pro")
+                  .status(SubscriptionStatus.ACTIVE)
+                  .currentPeriodEnd(now.plus(30, ChronoUnit.DAYS))
+                  .eventType("created")
+                  .providerEventId("evt-" + user.id())
+                  .occurredAt(now)
+                  .payloadJson("{}")
+                  .build());
     }
 
     User someUser(HotPaths bench) {
@@ -236,6 +261,50 @@ public class HotPaths {
   @Benchmark
   public Object journalInsert_jdbcOneStatement(Caller c) throws SQLException {
     return jdbc.insertEntryOneStatement(c.user.id(), CONTENT);
+  }
+
+  /**
+   * subscriptions.findActive, the entitlement check, through the library.
+   *
+   * @param c the caller
+   * @return the subscription
+   */
+  @Benchmark
+  public Object subscriptionsFindActive_library(Caller c) {
+    return fixture.db.subscriptions().findActive(c.user.id()).orElseThrow();
+  }
+
+  /**
+   * subscriptions.findActive by hand.
+   *
+   * @param c the caller
+   * @return the subscription
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object subscriptionsFindActive_jdbc(Caller c) throws SQLException {
+    return jdbc.findActiveSubscription(c.user.id()).orElseThrow();
+  }
+
+  /**
+   * journal.list, a page of 20 of a user's 40 entries, through the library.
+   *
+   * @return the page
+   */
+  @Benchmark
+  public Object journalList20_library() {
+    return fixture.db.journal().list(listed, 20, 0);
+  }
+
+  /**
+   * journal.list by hand.
+   *
+   * @return the page
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object journalList20_jdbc() throws SQLException {
+    return jdbc.listEntries(listed, 20, 0);
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.polydb.bench;
 import dev.polydb.api.IssuedToken;
 import dev.polydb.api.JournalEntry;
 import dev.polydb.api.RefreshToken;
+import dev.polydb.api.Subscription;
+import dev.polydb.api.SubscriptionStatus;
 import dev.polydb.api.User;
 import dev.polydb.api.UserProfile;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +20,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -40,6 +44,9 @@ final class Jdbc {
   private static final String TOKEN_COLUMNS =
       "id, user_id, family_id, parent_id, token_hash, fingerprint, grace_seal, issued_at,"
           + " expires_at, family_expires_at, rotated_at, revoked_at";
+
+  // DB_PAST_DUE_GRACE, as the fixture leaves it: 0s
+  private static final Duration PAST_DUE_GRACE = Duration.ZERO;
 
   private final DataSource pool;
   private final boolean postgres;
@@ -246,6 +253,69 @@ final class Jdbc {
       }
     }
     return new JournalEntry(id, userId, content, bytes, now, now);
+  }
+
+  /** The entitlement check: an active or trialing period, or past due within the grace. */
+  Optional<Subscription> findActiveSubscription(String userId) throws SQLException {
+    Instant now = now();
+    Instant pastDueCutoff = now.minus(PAST_DUE_GRACE);
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT id, user_id, provider, external_id, plan, status, cancel_at_period_end,"
+                    + " current_period_end, last_event_at, created_at, updated_at"
+                    + " FROM subscriptions WHERE user_id = ? AND ((status IN ('active', 'trialing')"
+                    + " AND (current_period_end IS NULL OR current_period_end > ?))"
+                    + " OR (status = 'past_due' AND current_period_end > ?))"
+                    + " ORDER BY updated_at DESC, id DESC LIMIT 1")) {
+      s.setString(1, userId);
+      setInstant(s, 2, now);
+      setInstant(s, 3, pastDueCutoff);
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(
+            new Subscription(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                SubscriptionStatus.fromStoredName(rs.getString(6)),
+                Optional.ofNullable(instant(rs, 8)),
+                rs.getBoolean(7),
+                instant(rs, 10),
+                instant(rs, 11)));
+      }
+    }
+  }
+
+  List<JournalEntry> listEntries(String userId, int limit, int offset) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT id, user_id, content, content_bytes, created_at, updated_at"
+                    + " FROM journal_entries WHERE user_id = ?"
+                    + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?")) {
+      s.setString(1, userId);
+      s.setInt(2, limit);
+      s.setInt(3, offset);
+      try (ResultSet rs = s.executeQuery()) {
+        List<JournalEntry> rows = new ArrayList<>();
+        while (rs.next()) {
+          rows.add(
+              new JournalEntry(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getLong(4),
+                  instant(rs, 5),
+                  instant(rs, 6)));
+        }
+        return rows;
+      }
+    }
   }
 
   private Optional<User> oneUser(PreparedStatement s) throws SQLException {

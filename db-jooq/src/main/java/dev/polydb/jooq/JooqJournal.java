@@ -32,6 +32,8 @@ final class JooqJournal implements Journal {
 
   private final String insertEntry;
   private final String findEntry;
+  private final String findOwned;
+  private final String listPage;
 
   JooqJournal(Session session) {
     this.s = session;
@@ -49,6 +51,22 @@ final class JooqJournal implements Journal {
                 .onConflictDoNothing());
     this.findEntry =
         s.render(dsl.select(j.all).from(j.table).where(j.id.eq(DSL.param(j.id.getDataType()))));
+    this.findOwned =
+        s.render(
+            dsl.select(j.all)
+                .from(j.table)
+                .where(
+                    j.id.eq(DSL.param(j.id.getDataType())),
+                    j.userId.eq(DSL.param(j.userId.getDataType()))));
+    this.listPage =
+        s.render(
+                dsl.select(j.all)
+                    .from(j.table)
+                    .where(j.userId.eq(DSL.param(j.userId.getDataType())))
+                    .orderBy(j.createdAt.desc(), j.id.desc()))
+            // appended, not rendered: jOOQ writes OFFSET … FETCH NEXT for Postgres, which would
+            // put the two binds in the other order; both engines take this form
+            + " LIMIT ? OFFSET ?";
   }
 
   @Override
@@ -202,7 +220,17 @@ final class JooqJournal implements Journal {
   public Optional<JournalEntry> findById(String userId, String entryId) {
     Check.identifier("userId", userId);
     Check.identifier("entryId", entryId);
-    return s.read("journal find", ctx -> find(ctx, userId, entryId));
+    return s.readJdbc(
+        "journal find",
+        c ->
+            Sql.one(
+                c,
+                findOwned,
+                st -> {
+                  st.setString(1, entryId);
+                  st.setString(2, userId);
+                },
+                this::map));
   }
 
   @Override
@@ -210,16 +238,18 @@ final class JooqJournal implements Journal {
     Check.identifier("userId", userId);
     Check.range("limit", limit, 1, 1000);
     Check.range("offset", offset, 0, Integer.MAX_VALUE);
-    return s.read(
+    return s.readJdbc(
         "journal list",
-        ctx ->
-            ctx.select(j.all)
-                .from(j.table)
-                .where(j.userId.eq(userId))
-                .orderBy(j.createdAt.desc(), j.id.desc())
-                .limit(limit)
-                .offset(offset)
-                .fetch(this::map));
+        c ->
+            Sql.list(
+                c,
+                listPage,
+                st -> {
+                  st.setString(1, userId);
+                  st.setInt(2, limit);
+                  st.setInt(3, offset);
+                },
+                this::map));
   }
 
   @Override

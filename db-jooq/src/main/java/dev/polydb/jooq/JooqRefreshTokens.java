@@ -58,16 +58,17 @@ final class JooqRefreshTokens implements RefreshTokens {
                     t.expiresAt.gt(DSL.param(t.expiresAt.getDataType()))));
     this.markRotated =
         s.render(
-            dsl.update(t.table)
-                .set(t.rotatedAt, DSL.param(t.rotatedAt.getDataType()))
-                // its own seal served its parent's grace window, which this rotation ends
-                .set(t.graceSeal, DSL.inline(null, t.graceSeal))
-                .where(
-                    t.hash.eq(DSL.param(t.hash.getDataType())),
-                    t.userId.eq(DSL.param(t.userId.getDataType())),
-                    t.rotatedAt.isNull(),
-                    t.revokedAt.isNull(),
-                    t.expiresAt.gt(DSL.param(t.expiresAt.getDataType()))));
+                dsl.update(t.table)
+                    .set(t.rotatedAt, DSL.param(t.rotatedAt.getDataType()))
+                    // its own seal served its parent's grace window, which this rotation ends
+                    .set(t.graceSeal, DSL.inline(null, t.graceSeal))
+                    .where(
+                        t.hash.eq(DSL.param(t.hash.getDataType())),
+                        t.userId.eq(DSL.param(t.userId.getDataType())),
+                        t.rotatedAt.isNull(),
+                        t.revokedAt.isNull(),
+                        t.expiresAt.gt(DSL.param(t.expiresAt.getDataType()))))
+            + s.returning(t.all);
     this.findByHash =
         s.render(dsl.select(t.all).from(t.table).where(t.hash.eq(DSL.param(t.hash.getDataType()))));
     this.insertToken =
@@ -148,11 +149,12 @@ final class JooqRefreshTokens implements RefreshTokens {
         "refresh token rotate",
         ctx -> {
           Instant now = s.now();
-          int won =
+          // the winner gets its token back from the update itself; any other caller reads it
+          Optional<RefreshToken> rotated =
               Session.jdbc(
                   ctx,
                   c ->
-                      Sql.update(
+                      Sql.one(
                           c,
                           markRotated,
                           st -> {
@@ -160,15 +162,19 @@ final class JooqRefreshTokens implements RefreshTokens {
                             st.setString(2, hash);
                             st.setString(3, userId);
                             s.core.backend.setInstant(st, 4, now);
-                          }));
+                          },
+                          this::map));
+          boolean won = rotated.isPresent();
           Optional<RefreshToken> found =
-              Session.jdbc(
-                  ctx, c -> Sql.one(c, findByHash, st -> st.setString(1, hash), this::map));
+              won
+                  ? rotated
+                  : Session.jdbc(
+                      ctx, c -> Sql.one(c, findByHash, st -> st.setString(1, hash), this::map));
           if (found.isEmpty()) {
             return new RotationResult.Invalid(RotationResult.Reason.UNKNOWN);
           }
           RefreshToken presented = found.get();
-          if (won == 1) {
+          if (won) {
             Duration life = Duration.between(presented.issuedAt(), presented.expiresAt());
             return new RotationResult.Rotated(
                 insert(

@@ -5,16 +5,28 @@ import dev.polydb.api.internal.Check;
 import java.time.Instant;
 import java.util.Optional;
 import org.jooq.Record2;
+import org.jooq.impl.DSL;
 
 final class JooqRevokedJtis implements RevokedJtis {
   private final Session s;
   private final Tables.Jtis t;
   private final JtiCache cache;
 
+  private final String findExpiry;
+
   JooqRevokedJtis(Session session, JtiCache cache) {
     this.s = session;
     this.t = session.t.jtis;
     this.cache = cache;
+    // a cache miss is a hot path: rendered once (see Sql)
+    this.findExpiry =
+        s.render(
+            session
+                .core
+                .dsl
+                .select(t.expiresAt)
+                .from(t.table)
+                .where(t.jti.eq(DSL.param(t.jti.getDataType()))));
   }
 
   @Override
@@ -62,18 +74,19 @@ final class JooqRevokedJtis implements RevokedJtis {
       }
     }
     long generation = cache.generation();
-    Optional<Record2<Instant, String>> row =
-        s.read(
+    Optional<Instant> expiry =
+        s.readJdbc(
             "jti check",
-            ctx ->
-                ctx.select(t.expiresAt, t.userId)
-                    .from(t.table)
-                    .where(t.jti.eq(jti))
-                    .fetchOptional());
-    boolean revoked = row.isPresent() && s.now().isBefore(row.get().get(t.expiresAt));
+            c ->
+                Sql.one(
+                    c,
+                    findExpiry,
+                    st -> st.setString(1, jti),
+                    rs -> s.core.backend.getInstant(rs, 1)));
+    boolean revoked = expiry.isPresent() && s.now().isBefore(expiry.get());
     if (!s.inTransaction()) {
       if (revoked) {
-        cache.revoked(jti, row.get().get(t.expiresAt));
+        cache.revoked(jti, expiry.get());
       } else {
         cache.notRevoked(jti, generation);
       }

@@ -11,12 +11,15 @@ import dev.polydb.api.SubscriptionUpdate;
 import dev.polydb.api.SubscriptionUpdate.Outcome;
 import dev.polydb.api.Subscriptions;
 import dev.polydb.api.internal.Check;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record;
+import org.jooq.impl.DSL;
 
 final class JooqSubscriptions implements Subscriptions {
   private static final String EXPIRED_TYPE = "expired";
@@ -26,10 +29,36 @@ final class JooqSubscriptions implements Subscriptions {
   private final Tables.Subscriptions t;
   private final Tables.Events e;
 
+  private final String findActive;
+
   JooqSubscriptions(Session session) {
     this.s = session;
     this.t = session.t.subscriptions;
     this.e = session.t.events;
+    // an entitlement check on every request: rendered once (see Sql), the statuses inlined
+    Condition current =
+        t.status
+            .in(
+                inline(SubscriptionStatus.ACTIVE.storedName()),
+                inline(SubscriptionStatus.TRIALING.storedName()))
+            .and(
+                t.currentPeriodEnd
+                    .isNull()
+                    .or(t.currentPeriodEnd.gt(DSL.param(t.currentPeriodEnd.getDataType()))));
+    Condition pastDue =
+        t.status
+            .eq(inline(SubscriptionStatus.PAST_DUE.storedName()))
+            .and(t.currentPeriodEnd.gt(DSL.param(t.currentPeriodEnd.getDataType())));
+    this.findActive =
+        s.render(
+            session
+                .core
+                .dsl
+                .select(t.all)
+                .from(t.table)
+                .where(t.userId.eq(DSL.param(t.userId.getDataType())), current.or(pastDue))
+                .orderBy(t.updatedAt.desc(), t.id.desc())
+                .limit(inline(1)));
   }
 
   @Override
@@ -128,24 +157,18 @@ final class JooqSubscriptions implements Subscriptions {
     Check.identifier("userId", userId);
     Instant now = s.now();
     Instant pastDueCutoff = Times.earlier(now, s.core.config.pastDueGrace());
-    Condition current =
-        t.status
-            .in(SubscriptionStatus.ACTIVE.storedName(), SubscriptionStatus.TRIALING.storedName())
-            .and(t.currentPeriodEnd.isNull().or(t.currentPeriodEnd.gt(now)));
-    Condition pastDue =
-        t.status
-            .eq(SubscriptionStatus.PAST_DUE.storedName())
-            .and(t.currentPeriodEnd.gt(pastDueCutoff));
-    return s.read(
+    return s.readJdbc(
         "subscription find active",
-        ctx ->
-            ctx.select(t.all)
-                .from(t.table)
-                .where(t.userId.eq(userId), current.or(pastDue))
-                .orderBy(t.updatedAt.desc(), t.id.desc())
-                .limit(1)
-                .fetchOptional()
-                .map(this::map));
+        c ->
+            Sql.one(
+                c,
+                findActive,
+                st -> {
+                  st.setString(1, userId);
+                  s.core.backend.setInstant(st, 2, now);
+                  s.core.backend.setInstant(st, 3, pastDueCutoff);
+                },
+                this::map));
   }
 
   @Override
@@ -267,6 +290,21 @@ final class JooqSubscriptions implements Subscriptions {
         .fetchOptional()
         .map(this::mapEvent)
         .orElseThrow();
+  }
+
+  /** A row of {@code t.all}, in its order. */
+  private Subscription map(ResultSet r) throws SQLException {
+    return new Subscription(
+        r.getString(1),
+        r.getString(2),
+        r.getString(3),
+        r.getString(4),
+        r.getString(5),
+        SubscriptionStatus.fromStoredName(r.getString(6)),
+        Optional.ofNullable(s.core.backend.getInstant(r, 8)),
+        r.getBoolean(7),
+        s.core.backend.getInstant(r, 10),
+        s.core.backend.getInstant(r, 11));
   }
 
   private Subscription map(Record r) {

@@ -15,9 +15,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.jooq.DSLContext;
-import org.jooq.impl.DSL;
 
 /** Users. The calls an application makes on every request run statements rendered once. */
 final class JooqUsers implements Users {
@@ -64,10 +62,7 @@ final class JooqUsers implements Users {
                     .set(u.avatarUrl, coalesce(excluded(u.avatarUrl), u.avatarUrl))
                     .set(u.updatedAt, excluded(u.updatedAt))
                     .set(u.lastLoginAt, excluded(u.lastLoginAt)))
-            + " RETURNING "
-            + u.all.stream()
-                .map(f -> dsl.render(DSL.name(f.getUnqualifiedName())))
-                .collect(Collectors.joining(", "));
+            + s.returning(u.all);
     this.insert =
         s.render(
             dsl.insertInto(u.table)

@@ -3,9 +3,13 @@ package dev.polydb.jooq;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Query;
+import org.jooq.impl.DSL;
 
 /**
  * Where an area's calls run: on pooled connections (each write in its own transaction), or bound to
@@ -67,6 +71,20 @@ final class Session {
    */
   String render(Query query) {
     return core.dsl.render(query);
+  }
+
+  /**
+   * A {@code RETURNING} clause for a statement rendered once: the fields, unqualified, in order
+   * (see {@link Returning} for why it is appended rather than built by jOOQ).
+   *
+   * @param fields the fields, e.g. a table's {@code all}
+   * @return e.g. {@code RETURNING "id", "user_id"}
+   */
+  String returning(List<Field<?>> fields) {
+    return " RETURNING "
+        + fields.stream()
+            .map(f -> core.dsl.render(DSL.name(f.getUnqualifiedName())))
+            .collect(Collectors.joining(", "));
   }
 
   /**

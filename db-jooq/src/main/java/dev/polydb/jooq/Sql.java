@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.jooq.Configuration;
 import org.jooq.ConnectionProvider;
@@ -65,6 +67,20 @@ final class Sql {
       binder.bind(s);
       try (ResultSet rs = s.executeQuery()) {
         return rs.next() ? Optional.of(row.map(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  /** Every row. */
+  static <T> List<T> list(Connection c, String sql, Binder binder, Row<T> row) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      binder.bind(s);
+      try (ResultSet rs = s.executeQuery()) {
+        List<T> rows = new ArrayList<>();
+        while (rs.next()) {
+          rows.add(row.map(rs));
+        }
+        return rows;
       }
     }
   }
