@@ -1,10 +1,11 @@
 package dev.polydb.api;
 
 /**
- * The connection was lost while a transaction was committing: the database may have applied it or
- * not, and nobody can tell from here. Unlike {@link DbTransientException} this is not an invitation
- * to retry blindly. Retrying is safe for the writes that are idempotent: an upsert, a revocation, a
- * journal insert with the caller's own entry id ({@link Journal#insert(String, String, String)}), a
+ * The connection was lost while a write was committing (a transaction's COMMIT, or a write of one
+ * statement that commits by itself, once it was sent): the database may have applied it or not, and
+ * nobody can tell from here. Unlike {@link DbTransientException} this is not an invitation to retry
+ * blindly. Retrying is safe for the writes that are idempotent: an upsert, a revocation, a journal
+ * insert with the caller's own entry id ({@link Journal#insert(String, String, String)}), a
  * subscription change with its provider event id, and a refresh-token rotation inside the reuse
  * grace window (the retry gets the same new token). For any other write, read back first.
  */

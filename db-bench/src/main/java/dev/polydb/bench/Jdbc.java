@@ -185,6 +185,50 @@ final class Jdbc {
   }
 
   /**
+   * A refresh token issued as the library issues one: in one transaction, check the user exists and
+   * insert a new family's first token. Returns its id.
+   */
+  String issue(String userId) throws SQLException {
+    byte[] raw = new byte[32];
+    RANDOM.nextBytes(raw);
+    String secret = B64.encodeToString(raw);
+    String id = UUID.randomUUID().toString();
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM users WHERE id = ?")) {
+          s.setString(1, userId);
+          try (ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+              throw new IllegalStateException("user not found");
+            }
+          }
+        }
+        Instant now = now();
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "INSERT INTO refresh_tokens (id, user_id, family_id, parent_id, token_hash,"
+                    + " fingerprint, issued_at, expires_at, family_expires_at, grace_seal)"
+                    + " VALUES (?, ?, ?, NULL, ?, NULL, ?, ?, ?, NULL)")) {
+          s.setString(1, id);
+          s.setString(2, userId);
+          s.setString(3, UUID.randomUUID().toString());
+          s.setString(4, hash(secret));
+          setInstant(s, 5, now);
+          setInstant(s, 6, now.plus(Duration.ofDays(30)));
+          setInstant(s, 7, now.plus(Duration.ofDays(90)));
+          s.executeUpdate();
+        }
+        c.commit();
+        return id;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  /**
    * A journal entry as the library inserts it: in one transaction, check the user exists, look for
    * an entry with the id (a retry), insert.
    */

@@ -4,6 +4,7 @@ import dev.polydb.api.DbException;
 import dev.polydb.api.DbProvider;
 import dev.polydb.api.DbProviders;
 import dev.polydb.api.Health;
+import dev.polydb.cli.internal.Copier;
 import dev.polydb.cli.internal.Endpoint;
 import dev.polydb.cli.internal.Json;
 import dev.polydb.cli.internal.ToolException;
@@ -109,6 +110,12 @@ final class DoctorCommand implements Callable<Integer> {
       facts.put("mayInsert", one(c, "SELECT has_table_privilege('journal_entries', 'INSERT')"));
       facts.put("maySelect", one(c, "SELECT has_table_privilege('journal_entries', 'SELECT')"));
     }
+    Copier.unfinished(c)
+        .ifPresent(
+            why -> {
+              facts.put("copy", "unfinished");
+              problems.add(why);
+            });
     String index =
         one(
             c,

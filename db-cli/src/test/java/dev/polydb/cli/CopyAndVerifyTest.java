@@ -237,7 +237,8 @@ class CopyAndVerifyTest {
   }
 
   @Test
-  void aSourceThatBreaksAForeignKeyFailsNamingItAndNoValue() throws Exception {
+  void aSourceThatBreaksAForeignKeyFailsNamingItAndTheHalfBuiltTargetIsNotPassedAsACopy()
+      throws Exception {
     Path file = dir.resolve("orphan.db");
     String source = SampleDatabase.write(file, 4, 2);
     try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -254,12 +255,39 @@ class CopyAndVerifyTest {
     assertThat(run.exit()).as(run.all()).isEqualTo(1);
     assertThat(run.err())
         .contains("journal_entries_user_id_fkey")
-        .contains("journal_entries")
+        .contains("--truncate-target")
         .doesNotContain("no-such-user")
         .doesNotContain("secret words");
     assertThat(definitions(target))
-        .as("listed to be re-created by a --resume once the source is fixed")
         .noneMatch(d -> d.startsWith("journal_entries journal_entries_user_id_fkey"));
+    try (Connection c = databases.dataSource(target).getConnection();
+        Statement s = c.createStatement()) {
+      assertThat(
+              one(
+                  s,
+                  "SELECT count(*) FROM polydb_copy_dropped WHERE name = 'journal_entries_user_id_fkey'"))
+          .as("still listed, to be re-created")
+          .isEqualTo("1");
+    }
+    // every row is there, but not the keys: neither verify nor doctor may pass it
+    Cli.Run verify = Cli.run("verify", "--from", source, "--to", target);
+    assertThat(verify.exit()).as(verify.all()).isEqualTo(1);
+    assertThat(verify.out()).contains("polydb_copy: --to: a polydb copy into it has not finished");
+    Cli.Run doctor = Cli.run("doctor", "--url", target);
+    assertThat(doctor.exit()).as(doctor.all()).isEqualTo(1);
+    assertThat(doctor.out()).contains("has not finished").contains("polydb copy --resume");
+
+    // the way out the error gives: fix the source, copy again over the half-built target
+    try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      s.executeUpdate("DELETE FROM journal_entries WHERE id = 'orphan-entry'");
+    }
+    Cli.Run again = Cli.run("copy", "--from", source, "--to", target, "--truncate-target");
+    assertThat(again.exit()).as(again.all()).isZero();
+    assertThat(Cli.run("verify", "--from", source, "--to", target).exit()).isZero();
+    String fresh = databases.newUrl();
+    assertThat(Cli.run("migrate", "--url", fresh).exit()).isZero();
+    assertSameDefinitions(target, fresh);
   }
 
   /**

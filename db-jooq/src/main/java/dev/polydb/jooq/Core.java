@@ -10,9 +10,13 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConnectionProvider;
 
 /** What every session of one provider shares: backend, configuration, clock, root context. */
 final class Core {
@@ -22,6 +26,10 @@ final class Core {
   final DSLContext dsl;
   final Tables tables;
   final Ids ids;
+
+  /** The hot paths' statements, rendered once per provider (see {@link Session#sql}). */
+  final Map<String, String> statements = new ConcurrentHashMap<>();
+
   private volatile boolean closed;
 
   Core(SqlBackend backend, DbConfig config, DSLContext dsl, int dimension) {
@@ -73,21 +81,27 @@ final class Core {
   }
 
   /**
-   * Runs a transaction on a pooled connection, through the backend's writer lock. A connection lost
+   * Runs a transaction on a pooled connection, through the backend's writer lock. The connection is
+   * taken from the pool before the lock and given back after it, so that the lock covers the
+   * transaction only: a writer waiting for a connection holds up no other writer. A connection lost
    * while committing leaves the outcome unknown: that is {@link DbOutcomeUnknownException}, never
    * the "safe to retry" {@link dev.polydb.api.DbTransientException}.
    */
   <T> T transaction(String operation, Function<DSLContext, T> work) {
     AtomicBoolean committing = new AtomicBoolean();
-    try {
+    try (Connection c = connection(operation)) {
+      DSLContext on = DSL.using(dsl.configuration().derive(new DefaultConnectionProvider(c)));
       return backend.lockedWrite(
           () ->
-              dsl.transactionResult(
+              on.transactionResult(
                   cfg -> {
                     T result = work.apply(cfg.dsl());
                     committing.set(true); // jOOQ commits as soon as this returns
                     return result;
                   }));
+    } catch (SQLException e) {
+      // only closing the connection throws it here: the transaction had ended
+      throw translate(Sql.wrap(e), operation);
     } catch (RuntimeException e) {
       SQLException sql = committing.get() ? SqlStates.find(e) : null;
       if (sql != null && SqlStates.isConnectionLoss(sql)) {
@@ -105,21 +119,15 @@ final class Core {
   }
 
   /**
-   * Runs a write of one statement with autocommit, on a pooled connection, through the backend's
-   * writer lock: one round trip where a transaction takes two. A connection lost once the statement
-   * may have been sent leaves the outcome unknown.
+   * Runs a write of one statement with autocommit, on a pooled connection taken before the
+   * backend's writer lock: one round trip where a transaction takes two. A connection lost once the
+   * statement may have been sent leaves the outcome unknown.
    */
   <T> T autocommit(String operation, Sql.Work<T> work) {
-    try {
+    try (Connection c = connection(operation)) {
       return backend.lockedWrite(
           () -> {
-            Connection c;
             try {
-              c = backend.dataSource().getConnection();
-            } catch (SQLException e) {
-              throw translate(Sql.wrap(e), operation);
-            }
-            try (c) {
               return work.run(c);
             } catch (SQLException e) {
               if (SqlStates.isConnectionLoss(e)) {
@@ -133,11 +141,22 @@ final class Core {
                     e.getSQLState(),
                     e);
               }
-              throw translate(Sql.wrap(e), operation);
+              throw Sql.wrap(e);
             }
           });
+    } catch (SQLException e) {
+      throw translate(Sql.wrap(e), operation);
     } catch (RuntimeException e) {
       throw translate(e, operation);
+    }
+  }
+
+  /** A pooled connection; failing to get one is translated as any failure of the operation. */
+  private Connection connection(String operation) {
+    try {
+      return backend.dataSource().getConnection();
+    } catch (SQLException e) {
+      throw translate(Sql.wrap(e), operation);
     }
   }
 

@@ -6,6 +6,7 @@ import static org.jooq.impl.DSL.val;
 
 import dev.polydb.api.DbConflictException;
 import dev.polydb.api.DbNotFoundException;
+import dev.polydb.api.DbOutcomeUnknownException;
 import dev.polydb.api.DbQuotaExceededException;
 import dev.polydb.api.DbValidationException;
 import dev.polydb.api.Journal;
@@ -40,40 +41,61 @@ final class JooqJournal implements Journal {
     this.j = session.t.journal;
     DSLContext dsl = session.core.dsl;
     this.insertEntry =
-        s.render(
-            dsl.insertInto(j.table)
-                .set(j.id, DSL.param(j.id.getDataType()))
-                .set(j.userId, DSL.param(j.userId.getDataType()))
-                .set(j.content, DSL.param(j.content.getDataType()))
-                .set(j.contentBytes, DSL.param(j.contentBytes.getDataType()))
-                .set(j.createdAt, DSL.param(j.createdAt.getDataType()))
-                .set(j.updatedAt, DSL.param(j.updatedAt.getDataType()))
-                .onConflictDoNothing());
+        s.sql(
+            "journal.insertEntry",
+            () ->
+                s.render(
+                    dsl.insertInto(j.table)
+                        .set(j.id, DSL.param(j.id.getDataType()))
+                        .set(j.userId, DSL.param(j.userId.getDataType()))
+                        .set(j.content, DSL.param(j.content.getDataType()))
+                        .set(j.contentBytes, DSL.param(j.contentBytes.getDataType()))
+                        .set(j.createdAt, DSL.param(j.createdAt.getDataType()))
+                        .set(j.updatedAt, DSL.param(j.updatedAt.getDataType()))
+                        .onConflictDoNothing()));
     this.findEntry =
-        s.render(dsl.select(j.all).from(j.table).where(j.id.eq(DSL.param(j.id.getDataType()))));
+        s.sql(
+            "journal.findEntry",
+            () ->
+                s.render(
+                    dsl.select(j.all).from(j.table).where(j.id.eq(DSL.param(j.id.getDataType())))));
     this.findOwned =
-        s.render(
-            dsl.select(j.all)
-                .from(j.table)
-                .where(
-                    j.id.eq(DSL.param(j.id.getDataType())),
-                    j.userId.eq(DSL.param(j.userId.getDataType()))));
+        s.sql(
+            "journal.findOwned",
+            () ->
+                s.render(
+                    dsl.select(j.all)
+                        .from(j.table)
+                        .where(
+                            j.id.eq(DSL.param(j.id.getDataType())),
+                            j.userId.eq(DSL.param(j.userId.getDataType())))));
     this.listPage =
-        s.render(
-                dsl.select(j.all)
-                    .from(j.table)
-                    .where(j.userId.eq(DSL.param(j.userId.getDataType())))
-                    .orderBy(j.createdAt.desc(), j.id.desc()))
-            // appended, not rendered: jOOQ writes OFFSET … FETCH NEXT for Postgres, which would
-            // put the two binds in the other order; both engines take this form
-            + " LIMIT ? OFFSET ?";
+        s.sql(
+            "journal.listPage",
+            () ->
+                s.render(
+                        dsl.select(j.all)
+                            .from(j.table)
+                            .where(j.userId.eq(DSL.param(j.userId.getDataType())))
+                            .orderBy(j.createdAt.desc(), j.id.desc()))
+                    // appended, not rendered: jOOQ writes OFFSET … FETCH NEXT for Postgres, which
+                    // would
+                    // put the two binds in the other order; both engines take this form
+                    + " LIMIT ? OFFSET ?");
   }
 
   @Override
   public JournalEntry insert(String userId, String content) {
     Check.identifier("userId", userId);
     long bytes = Check.utf8("content", content, JournalEntry.MAX_CONTENT_BYTES);
-    return insertChecked(userId, s.newId(), content, bytes);
+    String entryId = s.newId();
+    try {
+      return insertChecked(userId, entryId, content, bytes);
+    } catch (DbOutcomeUnknownException e) {
+      // the caller did not choose the id: without it, reading back is guesswork
+      throw new DbOutcomeUnknownException(
+          e.getMessage() + "; the entry's id was " + entryId, e.sqlState().orElse(null), e);
+    }
   }
 
   @Override
@@ -132,7 +154,7 @@ final class JooqJournal implements Journal {
    */
   private JournalEntry insert(
       DSLContext ctx, String userId, String entryId, String content, long bytes) {
-    Owners.require(ctx, s.t, userId);
+    Owners.require(s, ctx, userId);
     lockForQuota(ctx, userId);
     Optional<JournalEntry> existing = findAnyOwner(ctx, entryId);
     if (existing.isEmpty()) {

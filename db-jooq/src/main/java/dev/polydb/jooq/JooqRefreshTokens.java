@@ -48,42 +48,58 @@ final class JooqRefreshTokens implements RefreshTokens {
     this.t = session.t.tokens;
     DSLContext dsl = session.core.dsl;
     this.findValid =
-        s.render(
-            dsl.select(t.all)
-                .from(t.table)
-                .where(
-                    t.hash.eq(DSL.param(t.hash.getDataType())),
-                    t.revokedAt.isNull(),
-                    t.rotatedAt.isNull(),
-                    t.expiresAt.gt(DSL.param(t.expiresAt.getDataType()))));
+        s.sql(
+            "tokens.findValid",
+            () ->
+                s.render(
+                    dsl.select(t.all)
+                        .from(t.table)
+                        .where(
+                            t.hash.eq(DSL.param(t.hash.getDataType())),
+                            t.revokedAt.isNull(),
+                            t.rotatedAt.isNull(),
+                            t.expiresAt.gt(DSL.param(t.expiresAt.getDataType())))));
     this.markRotated =
-        s.render(
-                dsl.update(t.table)
-                    .set(t.rotatedAt, DSL.param(t.rotatedAt.getDataType()))
-                    // its own seal served its parent's grace window, which this rotation ends
-                    .set(t.graceSeal, DSL.inline(null, t.graceSeal))
-                    .where(
-                        t.hash.eq(DSL.param(t.hash.getDataType())),
-                        t.userId.eq(DSL.param(t.userId.getDataType())),
-                        t.rotatedAt.isNull(),
-                        t.revokedAt.isNull(),
-                        t.expiresAt.gt(DSL.param(t.expiresAt.getDataType()))))
-            + s.returning(t.all);
+        s.sql(
+            "tokens.markRotated",
+            () ->
+                s.render(
+                        dsl.update(t.table)
+                            .set(t.rotatedAt, DSL.param(t.rotatedAt.getDataType()))
+                            // its own seal served its parent's grace window, which this rotation
+                            // ends
+                            .set(t.graceSeal, DSL.inline(null, t.graceSeal))
+                            .where(
+                                t.hash.eq(DSL.param(t.hash.getDataType())),
+                                t.userId.eq(DSL.param(t.userId.getDataType())),
+                                t.rotatedAt.isNull(),
+                                t.revokedAt.isNull(),
+                                t.expiresAt.gt(DSL.param(t.expiresAt.getDataType()))))
+                    + s.returning(t.all));
     this.findByHash =
-        s.render(dsl.select(t.all).from(t.table).where(t.hash.eq(DSL.param(t.hash.getDataType()))));
+        s.sql(
+            "tokens.findByHash",
+            () ->
+                s.render(
+                    dsl.select(t.all)
+                        .from(t.table)
+                        .where(t.hash.eq(DSL.param(t.hash.getDataType())))));
     this.insertToken =
-        s.render(
-            dsl.insertInto(t.table)
-                .set(t.id, DSL.param(t.id.getDataType()))
-                .set(t.userId, DSL.param(t.userId.getDataType()))
-                .set(t.familyId, DSL.param(t.familyId.getDataType()))
-                .set(t.parentId, DSL.param(t.parentId.getDataType()))
-                .set(t.hash, DSL.param(t.hash.getDataType()))
-                .set(t.fingerprint, DSL.param(t.fingerprint.getDataType()))
-                .set(t.issuedAt, DSL.param(t.issuedAt.getDataType()))
-                .set(t.expiresAt, DSL.param(t.expiresAt.getDataType()))
-                .set(t.familyExpiresAt, DSL.param(t.familyExpiresAt.getDataType()))
-                .set(t.graceSeal, DSL.param(t.graceSeal.getDataType())));
+        s.sql(
+            "tokens.insertToken",
+            () ->
+                s.render(
+                    dsl.insertInto(t.table)
+                        .set(t.id, DSL.param(t.id.getDataType()))
+                        .set(t.userId, DSL.param(t.userId.getDataType()))
+                        .set(t.familyId, DSL.param(t.familyId.getDataType()))
+                        .set(t.parentId, DSL.param(t.parentId.getDataType()))
+                        .set(t.hash, DSL.param(t.hash.getDataType()))
+                        .set(t.fingerprint, DSL.param(t.fingerprint.getDataType()))
+                        .set(t.issuedAt, DSL.param(t.issuedAt.getDataType()))
+                        .set(t.expiresAt, DSL.param(t.expiresAt.getDataType()))
+                        .set(t.familyExpiresAt, DSL.param(t.familyExpiresAt.getDataType()))
+                        .set(t.graceSeal, DSL.param(t.graceSeal.getDataType()))));
   }
 
   @Override
@@ -97,7 +113,7 @@ final class JooqRefreshTokens implements RefreshTokens {
     return s.write(
         "refresh token issue",
         ctx -> {
-          Owners.require(ctx, s.t, userId);
+          Owners.require(s, ctx, userId);
           Instant now = s.now();
           Instant familyEnd = Times.later(now, s.core.config.refreshFamilyLifetime());
           String familyId = s.newId();

@@ -20,13 +20,16 @@ final class JooqRevokedJtis implements RevokedJtis {
     this.cache = cache;
     // a cache miss is a hot path: rendered once (see Sql)
     this.findExpiry =
-        s.render(
-            session
-                .core
-                .dsl
-                .select(t.expiresAt)
-                .from(t.table)
-                .where(t.jti.eq(DSL.param(t.jti.getDataType()))));
+        s.sql(
+            "jtis.findExpiry",
+            () ->
+                s.render(
+                    session
+                        .core
+                        .dsl
+                        .select(t.expiresAt)
+                        .from(t.table)
+                        .where(t.jti.eq(DSL.param(t.jti.getDataType())))));
   }
 
   @Override
@@ -43,7 +46,7 @@ final class JooqRevokedJtis implements RevokedJtis {
             "jti revoke",
             ctx -> {
               if (userId != null) {
-                Owners.require(ctx, s.t, userId);
+                Owners.require(s, ctx, userId);
               }
               ctx.insertInto(t.table)
                   .set(t.jti, jti)

@@ -36,6 +36,10 @@ final class JooqSubscriptions implements Subscriptions {
     this.t = session.t.subscriptions;
     this.e = session.t.events;
     // an entitlement check on every request: rendered once (see Sql), the statuses inlined
+    this.findActive = s.sql("subscriptions.findActive", this::renderFindActive);
+  }
+
+  private String renderFindActive() {
     Condition current =
         t.status
             .in(
@@ -49,16 +53,14 @@ final class JooqSubscriptions implements Subscriptions {
         t.status
             .eq(inline(SubscriptionStatus.PAST_DUE.storedName()))
             .and(t.currentPeriodEnd.gt(DSL.param(t.currentPeriodEnd.getDataType())));
-    this.findActive =
-        s.render(
-            session
-                .core
-                .dsl
-                .select(t.all)
-                .from(t.table)
-                .where(t.userId.eq(DSL.param(t.userId.getDataType())), current.or(pastDue))
-                .orderBy(t.updatedAt.desc(), t.id.desc())
-                .limit(inline(1)));
+    return s.render(
+        s.core
+            .dsl
+            .select(t.all)
+            .from(t.table)
+            .where(t.userId.eq(DSL.param(t.userId.getDataType())), current.or(pastDue))
+            .orderBy(t.updatedAt.desc(), t.id.desc())
+            .limit(inline(1)));
   }
 
   @Override
@@ -68,7 +70,7 @@ final class JooqSubscriptions implements Subscriptions {
     return s.write(
         "subscription upsert",
         ctx -> {
-          Owners.require(ctx, s.t, change.userId());
+          Owners.require(s, ctx, change.userId());
           // one writer per user from here on: the reads below decide what the writes do
           s.core.backend.lockUser(ctx, change.userId());
           Optional<Subscription> current = find(ctx, change.provider(), change.externalId());

@@ -33,47 +33,60 @@ final class JooqUsers implements Users {
     this.deleted = deleted;
     DSLContext dsl = session.core.dsl;
     this.findById =
-        s.render(dsl.select(u.all).from(u.table).where(u.id.eq(param(u.id.getDataType()))));
+        s.sql(
+            "users.findById",
+            () ->
+                s.render(
+                    dsl.select(u.all).from(u.table).where(u.id.eq(param(u.id.getDataType())))));
     this.findByProvider =
-        s.render(
-            dsl.select(u.all)
-                .from(u.table)
-                .where(
-                    u.provider.eq(param(u.provider.getDataType())),
-                    u.subject.eq(param(u.subject.getDataType()))));
+        s.sql(
+            "users.findByProvider",
+            () ->
+                s.render(
+                    dsl.select(u.all)
+                        .from(u.table)
+                        .where(
+                            u.provider.eq(param(u.provider.getDataType())),
+                            u.subject.eq(param(u.subject.getDataType())))));
     // one statement: concurrent first sign-ins of one identity meet in the unique key, and the
     // row comes back with it (RETURNING, which SQLite has had since 3.35: see Returning)
     this.upsert =
-        s.render(
-                dsl.insertInto(u.table)
-                    .set(u.id, param(u.id.getDataType()))
-                    .set(u.provider, param(u.provider.getDataType()))
-                    .set(u.subject, param(u.subject.getDataType()))
-                    .set(u.email, param(u.email.getDataType()))
-                    .set(u.displayName, param(u.displayName.getDataType()))
-                    .set(u.avatarUrl, param(u.avatarUrl.getDataType()))
-                    .set(u.createdAt, param(u.createdAt.getDataType()))
-                    .set(u.updatedAt, param(u.updatedAt.getDataType()))
-                    .set(u.lastLoginAt, param(u.lastLoginAt.getDataType()))
-                    .onConflict(u.provider, u.subject)
-                    .doUpdate()
-                    .set(u.email, coalesce(excluded(u.email), u.email))
-                    .set(u.displayName, coalesce(excluded(u.displayName), u.displayName))
-                    .set(u.avatarUrl, coalesce(excluded(u.avatarUrl), u.avatarUrl))
-                    .set(u.updatedAt, excluded(u.updatedAt))
-                    .set(u.lastLoginAt, excluded(u.lastLoginAt)))
-            + s.returning(u.all);
+        s.sql(
+            "users.upsert",
+            () ->
+                s.render(
+                        dsl.insertInto(u.table)
+                            .set(u.id, param(u.id.getDataType()))
+                            .set(u.provider, param(u.provider.getDataType()))
+                            .set(u.subject, param(u.subject.getDataType()))
+                            .set(u.email, param(u.email.getDataType()))
+                            .set(u.displayName, param(u.displayName.getDataType()))
+                            .set(u.avatarUrl, param(u.avatarUrl.getDataType()))
+                            .set(u.createdAt, param(u.createdAt.getDataType()))
+                            .set(u.updatedAt, param(u.updatedAt.getDataType()))
+                            .set(u.lastLoginAt, param(u.lastLoginAt.getDataType()))
+                            .onConflict(u.provider, u.subject)
+                            .doUpdate()
+                            .set(u.email, coalesce(excluded(u.email), u.email))
+                            .set(u.displayName, coalesce(excluded(u.displayName), u.displayName))
+                            .set(u.avatarUrl, coalesce(excluded(u.avatarUrl), u.avatarUrl))
+                            .set(u.updatedAt, excluded(u.updatedAt))
+                            .set(u.lastLoginAt, excluded(u.lastLoginAt)))
+                    + s.returning(u.all));
     this.insert =
-        s.render(
-            dsl.insertInto(u.table)
-                .set(u.id, param(u.id.getDataType()))
-                .set(u.provider, param(u.provider.getDataType()))
-                .set(u.subject, param(u.subject.getDataType()))
-                .set(u.email, param(u.email.getDataType()))
-                .set(u.displayName, param(u.displayName.getDataType()))
-                .set(u.avatarUrl, param(u.avatarUrl.getDataType()))
-                .set(u.createdAt, param(u.createdAt.getDataType()))
-                .set(u.updatedAt, param(u.updatedAt.getDataType())));
+        s.sql(
+            "users.insert",
+            () ->
+                s.render(
+                    dsl.insertInto(u.table)
+                        .set(u.id, param(u.id.getDataType()))
+                        .set(u.provider, param(u.provider.getDataType()))
+                        .set(u.subject, param(u.subject.getDataType()))
+                        .set(u.email, param(u.email.getDataType()))
+                        .set(u.displayName, param(u.displayName.getDataType()))
+                        .set(u.avatarUrl, param(u.avatarUrl.getDataType()))
+                        .set(u.createdAt, param(u.createdAt.getDataType()))
+                        .set(u.updatedAt, param(u.updatedAt.getDataType()))));
   }
 
   @Override

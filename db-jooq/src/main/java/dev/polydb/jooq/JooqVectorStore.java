@@ -109,7 +109,7 @@ final class JooqVectorStore implements VectorStore {
               }
             }
             for (String owner : owners) {
-              Owners.require(ctx, s.t, owner);
+              Owners.require(s, ctx, owner);
             }
             Map<String, String> held = new HashMap<>();
             ctx.select(c.id, c.userId)

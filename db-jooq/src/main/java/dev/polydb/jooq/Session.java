@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -71,6 +72,18 @@ final class Session {
    */
   String render(Query query) {
     return core.dsl.render(query);
+  }
+
+  /**
+   * A hot path's statement, rendered the first time this provider asks for it and kept: the areas
+   * are built again for every {@code inTransaction}, their statements are not.
+   *
+   * @param key the statement's name, unique in the provider, e.g. {@code users.findById}
+   * @param render renders it, with {@link #render} (and {@link #returning})
+   * @return the SQL
+   */
+  String sql(String key, Supplier<String> render) {
+    return core.statements.computeIfAbsent(key, k -> render.get());
   }
 
   /**

@@ -14,9 +14,11 @@ import dev.polydb.jooq.Pools;
 import dev.polydb.jooq.SqlBackend;
 import dev.polydb.jooq.VectorIndex;
 import dev.polydb.migrations.Migrations;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -79,7 +81,29 @@ final class PostgresBackend implements SqlBackend {
     // a caller waits for a free connection at most twice as long as for a statement
     hikari.setConnectionTimeout(Math.max(250, config.statementTimeout().toMillis() * 2));
     hikari.setReadOnly(readOnly);
+    if (!startupOptionsApply(pooled, config)) {
+      // a pooler that drops startup options (PgBouncer's ignore_startup_parameters) leaves the
+      // session without the timeout the library relies on: each pooled connection sets it then
+      hikari.setConnectionInitSql(
+          "SET statement_timeout = " + config.statementTimeout().toMillis());
+    }
     this.pool = Pools.start(hikari, "postgres database " + url.redacted());
+  }
+
+  /**
+   * Whether a session of the data source starts with the configured statement timeout. A failure to
+   * connect says nothing here: {@link Pools#start} reports it.
+   */
+  private static boolean startupOptionsApply(DataSource source, DbConfig config) {
+    try (Connection c = source.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")) {
+      return rs.next()
+          && rs.getString(1).equals(Long.toString(config.statementTimeout().toMillis()));
+    } catch (SQLException e) {
+      return true;
+    }
   }
 
   /**

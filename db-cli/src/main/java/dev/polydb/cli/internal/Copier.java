@@ -462,6 +462,36 @@ public final class Copier {
     return String.join(", ", Schema.TABLES.stream().map(Table::name).toList());
   }
 
+  /**
+   * What is left of a copy into this Postgres database that has not finished: until it has, rows
+   * may be missing and keys, foreign keys and indexes are dropped, so the database is not one an
+   * application may use, even where its rows compare equal.
+   *
+   * @param c a connection to the database
+   * @return a description with the way out, or empty when no copy is unfinished
+   * @throws SQLException when the catalog cannot be read
+   */
+  public static Optional<String> unfinished(Connection c) throws SQLException {
+    boolean loading = tableExists(c, PROGRESS_TABLE);
+    boolean dropped = tableExists(c, Rebuilder.TABLE);
+    if (!loading && !dropped) {
+      return Optional.empty();
+    }
+    long missing = 0;
+    if (dropped) {
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT count(*) FROM " + Rebuilder.TABLE)) {
+        rs.next();
+        missing = rs.getLong(1);
+      }
+    }
+    return Optional.of(
+        "a polydb copy into it has not finished ("
+            + missing
+            + " keys, foreign keys or indexes still to re-create): rerun `polydb copy --resume`"
+            + " with the same --from and --to");
+  }
+
   static boolean tableExists(Connection c, String table) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
       s.setString(1, table);

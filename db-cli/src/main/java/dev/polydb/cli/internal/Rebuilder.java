@@ -122,11 +122,17 @@ final class Rebuilder {
    */
   static int rebuildAll(Endpoint target, String memory) throws SQLException {
     try (Connection c = target.connect()) {
-      c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
         s.execute("SET statement_timeout = 0");
         s.execute("SET maintenance_work_mem = '" + memory + "'");
+        // a killed copy must not leave its build running, and holding its locks, on the server
+        s.execute("SET client_connection_check_interval = '2s'");
+      } catch (SQLException e) {
+        if (!"42704".equals(e.getSQLState())) { // the setting exists from PostgreSQL 14 on
+          throw e;
+        }
       }
+      c.setAutoCommit(false);
       List<Definition> pending = new ArrayList<>();
       try (Statement s = c.createStatement();
           ResultSet rs =
@@ -153,7 +159,10 @@ final class Rebuilder {
                   + d.table()
                   + " failed ("
                   + e.getSQLState()
-                  + (d.step() == INDEX ? "" : ": the copied rows break it, fix the source")
+                  + (d.step() != INDEX || String.valueOf(e.getSQLState()).startsWith("23")
+                      ? ": the copied rows break it; fix the source, then copy again with"
+                          + " --truncate-target"
+                      : "")
                   + ")");
         }
         if (d.step() == INDEX) {

@@ -1,0 +1,107 @@
+package dev.polydb.bench;
+
+import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * SQLite under concurrency: 4 threads writing (a refresh token issued: a transaction of a user
+ * check and an insert) beside 8 threads reading (a user by id), on one provider, against the same
+ * by hand on a pool of the same size with the same PRAGMAs and {@code BEGIN IMMEDIATE}. The figure
+ * is committed writes per second; a busy error reaching a caller fails the run.
+ */
+@State(Scope.Group)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class SqliteWriters {
+  private Fixture fixture;
+  private Jdbc jdbc;
+  private final AtomicInteger next = new AtomicInteger();
+
+  /** Creates the state; JMH calls {@link #open()}. */
+  public SqliteWriters() {}
+
+  /** Opens a SQLite file with its users. */
+  @Setup(Level.Trial)
+  public void open() {
+    fixture = Fixture.open("sqlite");
+    jdbc = new Jdbc(fixture.pool, false);
+  }
+
+  /** Closes and removes it. */
+  @TearDown(Level.Trial)
+  public void close() {
+    fixture.close();
+  }
+
+  private String someUser() {
+    return fixture.users.get(Math.floorMod(next.getAndIncrement(), Fixture.USERS)).id();
+  }
+
+  /**
+   * A write through the library.
+   *
+   * @return the token
+   */
+  @Benchmark
+  @Group("library")
+  @GroupThreads(4)
+  public Object write_library() {
+    return fixture.db.refreshTokens().issue(someUser());
+  }
+
+  /**
+   * A read through the library, beside the writes.
+   *
+   * @return the user
+   */
+  @Benchmark
+  @Group("library")
+  @GroupThreads(8)
+  public Object read_library() {
+    return fixture.db.users().findById(someUser()).orElseThrow();
+  }
+
+  /**
+   * The same write by hand.
+   *
+   * @return the token's id
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  @Group("jdbc")
+  @GroupThreads(4)
+  public Object write_jdbc() throws SQLException {
+    return jdbc.issue(someUser());
+  }
+
+  /**
+   * The same read by hand.
+   *
+   * @return the user
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  @Group("jdbc")
+  @GroupThreads(8)
+  public Object read_jdbc() throws SQLException {
+    return jdbc.findUserById(someUser()).orElseThrow();
+  }
+}
