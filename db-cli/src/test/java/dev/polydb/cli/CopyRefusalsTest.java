@@ -161,6 +161,10 @@ class CopyRefusalsTest {
     assertRefused(run, "login refused");
     assertThat(run.err()).doesNotContain(right);
     assertUntouched(target);
+    try (Connection c = databases.dataSource(target).getConnection();
+        Statement s = c.createStatement()) {
+      s.execute("DROP ROLE " + role); // a login role with a known password outlives no test
+    }
   }
 
   /** The URL with another role, and {@link #PASSWORD} as its password. */
