@@ -145,23 +145,18 @@ final class Jdbc {
         }
         String seal = HEX.formatHex(xor(raw, sha256("polydb grace seal\0" + token)));
         String id = UUID.randomUUID().toString();
-        try (PreparedStatement s =
-            c.prepareStatement(
-                "INSERT INTO refresh_tokens (id, user_id, family_id, parent_id, token_hash,"
-                    + " fingerprint, issued_at, expires_at, family_expires_at, grace_seal)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-          s.setString(1, id);
-          s.setString(2, userId);
-          s.setString(3, presented.familyId());
-          s.setString(4, presented.id());
-          s.setString(5, hash(secret));
-          s.setString(6, presented.fingerprint().orElse(null));
-          setInstant(s, 7, now);
-          setInstant(s, 8, expires);
-          setInstant(s, 9, presented.familyExpiresAt());
-          s.setString(10, seal);
-          s.executeUpdate();
-        }
+        insertToken(
+            c,
+            id,
+            userId,
+            presented.familyId(),
+            presented.id(),
+            hash(secret),
+            presented.fingerprint().orElse(null),
+            now,
+            expires,
+            presented.familyExpiresAt(),
+            seal);
         c.commit();
         return Optional.of(
             new IssuedToken(
@@ -196,29 +191,20 @@ final class Jdbc {
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try {
-        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM users WHERE id = ?")) {
-          s.setString(1, userId);
-          try (ResultSet rs = s.executeQuery()) {
-            if (!rs.next()) {
-              throw new IllegalStateException("user not found");
-            }
-          }
-        }
+        requireUser(c, userId);
         Instant now = now();
-        try (PreparedStatement s =
-            c.prepareStatement(
-                "INSERT INTO refresh_tokens (id, user_id, family_id, parent_id, token_hash,"
-                    + " fingerprint, issued_at, expires_at, family_expires_at, grace_seal)"
-                    + " VALUES (?, ?, ?, NULL, ?, NULL, ?, ?, ?, NULL)")) {
-          s.setString(1, id);
-          s.setString(2, userId);
-          s.setString(3, UUID.randomUUID().toString());
-          s.setString(4, hash(secret));
-          setInstant(s, 5, now);
-          setInstant(s, 6, now.plus(Duration.ofDays(30)));
-          setInstant(s, 7, now.plus(Duration.ofDays(90)));
-          s.executeUpdate();
-        }
+        insertToken(
+            c,
+            id,
+            userId,
+            UUID.randomUUID().toString(),
+            null,
+            hash(secret),
+            null,
+            now,
+            now.plus(Duration.ofDays(30)),
+            now.plus(Duration.ofDays(90)),
+            null);
         c.commit();
         return id;
       } catch (SQLException | RuntimeException e) {
@@ -238,14 +224,7 @@ final class Jdbc {
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try {
-        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM users WHERE id = ?")) {
-          s.setString(1, userId);
-          try (ResultSet rs = s.executeQuery()) {
-            if (!rs.next()) {
-              throw new IllegalStateException("user not found");
-            }
-          }
-        }
+        requireUser(c, userId);
         try (PreparedStatement s =
             c.prepareStatement(
                 "SELECT id, user_id, content, content_bytes, created_at, updated_at"
@@ -359,6 +338,49 @@ final class Jdbc {
         }
         return rows;
       }
+    }
+  }
+
+  private static void requireUser(Connection c, String userId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM users WHERE id = ?")) {
+      s.setString(1, userId);
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          throw new IllegalStateException("user not found");
+        }
+      }
+    }
+  }
+
+  private void insertToken(
+      Connection c,
+      String id,
+      String userId,
+      String familyId,
+      String parentId,
+      String hash,
+      String fingerprint,
+      Instant issued,
+      Instant expires,
+      Instant familyExpires,
+      String seal)
+      throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO refresh_tokens (id, user_id, family_id, parent_id, token_hash,"
+                + " fingerprint, issued_at, expires_at, family_expires_at, grace_seal)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      s.setString(1, id);
+      s.setString(2, userId);
+      s.setString(3, familyId);
+      s.setString(4, parentId);
+      s.setString(5, hash);
+      s.setString(6, fingerprint);
+      setInstant(s, 7, issued);
+      setInstant(s, 8, expires);
+      setInstant(s, 9, familyExpires);
+      s.setString(10, seal);
+      s.executeUpdate();
     }
   }
 

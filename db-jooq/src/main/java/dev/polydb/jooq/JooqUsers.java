@@ -16,6 +16,8 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.jooq.DSLContext;
+import org.jooq.InsertSetMoreStep;
+import org.jooq.Record;
 
 /** Users. The calls an application makes on every request run statements rendered once. */
 final class JooqUsers implements Users {
@@ -55,15 +57,7 @@ final class JooqUsers implements Users {
             "users.upsert",
             () ->
                 s.render(
-                        dsl.insertInto(u.table)
-                            .set(u.id, param(u.id.getDataType()))
-                            .set(u.provider, param(u.provider.getDataType()))
-                            .set(u.subject, param(u.subject.getDataType()))
-                            .set(u.email, param(u.email.getDataType()))
-                            .set(u.displayName, param(u.displayName.getDataType()))
-                            .set(u.avatarUrl, param(u.avatarUrl.getDataType()))
-                            .set(u.createdAt, param(u.createdAt.getDataType()))
-                            .set(u.updatedAt, param(u.updatedAt.getDataType()))
+                        newUser(dsl)
                             .set(u.lastLoginAt, param(u.lastLoginAt.getDataType()))
                             .onConflict(u.provider, u.subject)
                             .doUpdate()
@@ -73,20 +67,20 @@ final class JooqUsers implements Users {
                             .set(u.updatedAt, excluded(u.updatedAt))
                             .set(u.lastLoginAt, excluded(u.lastLoginAt)))
                     + s.returning(u.all));
-    this.insert =
-        s.sql(
-            "users.insert",
-            () ->
-                s.render(
-                    dsl.insertInto(u.table)
-                        .set(u.id, param(u.id.getDataType()))
-                        .set(u.provider, param(u.provider.getDataType()))
-                        .set(u.subject, param(u.subject.getDataType()))
-                        .set(u.email, param(u.email.getDataType()))
-                        .set(u.displayName, param(u.displayName.getDataType()))
-                        .set(u.avatarUrl, param(u.avatarUrl.getDataType()))
-                        .set(u.createdAt, param(u.createdAt.getDataType()))
-                        .set(u.updatedAt, param(u.updatedAt.getDataType()))));
+    this.insert = s.sql("users.insert", () -> s.render(newUser(dsl)));
+  }
+
+  /** The insert of a new user's first eight values, which {@link #bindNew} binds. */
+  private InsertSetMoreStep<Record> newUser(DSLContext dsl) {
+    return dsl.insertInto(u.table)
+        .set(u.id, param(u.id.getDataType()))
+        .set(u.provider, param(u.provider.getDataType()))
+        .set(u.subject, param(u.subject.getDataType()))
+        .set(u.email, param(u.email.getDataType()))
+        .set(u.displayName, param(u.displayName.getDataType()))
+        .set(u.avatarUrl, param(u.avatarUrl.getDataType()))
+        .set(u.createdAt, param(u.createdAt.getDataType()))
+        .set(u.updatedAt, param(u.updatedAt.getDataType()));
   }
 
   @Override
