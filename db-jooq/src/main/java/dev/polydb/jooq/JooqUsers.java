@@ -51,7 +51,7 @@ final class JooqUsers implements Users {
                             u.provider.eq(param(u.provider.getDataType())),
                             u.subject.eq(param(u.subject.getDataType())))));
     // one statement: concurrent first sign-ins of one identity meet in the unique key, and the
-    // row comes back with it (RETURNING, which SQLite has had since 3.35: see Returning)
+    // row comes back with it (RETURNING: see Session.returning)
     this.upsert =
         s.sql(
             "users.upsert",

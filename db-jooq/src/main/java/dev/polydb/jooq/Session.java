@@ -87,8 +87,10 @@ final class Session {
   }
 
   /**
-   * A {@code RETURNING} clause for a statement rendered once: the fields, unqualified, in order
-   * (see {@link Returning} for why it is appended rather than built by jOOQ).
+   * A {@code RETURNING} clause for a statement rendered once: the fields, unqualified, in order.
+   * Appended rather than built by jOOQ: its open-source SQLite dialect emulates {@code returning()}
+   * with a second query on {@code last_insert_rowid()}, which an {@code ON CONFLICT DO UPDATE}
+   * never sets (jOOQ issues 15316 and 18073); SQLite has had a native {@code RETURNING} since 3.35.
    *
    * @param fields the fields, e.g. a table's {@code all}
    * @return e.g. {@code RETURNING "id", "user_id"}
