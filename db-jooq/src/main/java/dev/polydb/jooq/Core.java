@@ -4,6 +4,7 @@ import dev.polydb.api.DbConfig;
 import dev.polydb.api.DbConfigException;
 import dev.polydb.api.DbOutcomeUnknownException;
 import dev.polydb.api.DbReadOnlyException;
+import dev.polydb.api.VectorSettings;
 import dev.polydb.api.internal.Check;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,6 +30,13 @@ final class Core {
 
   /** The hot paths' statements, rendered once per provider (see {@link Session#sql}). */
   final Map<String, String> statements = new ConcurrentHashMap<>();
+
+  /**
+   * The vector store's settings as a search first read them. Dimension and metric are fixed when
+   * the database is migrated, so searches need not read them again; the model, claimed later, is
+   * read where it matters.
+   */
+  volatile VectorSettings searchSettings;
 
   private volatile boolean closed;
 

@@ -11,6 +11,7 @@ import dev.polydb.api.SearchScope;
 import dev.polydb.api.VectorSettings;
 import dev.polydb.api.VectorStore;
 import dev.polydb.api.internal.Check;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -86,70 +87,84 @@ final class JooqVectorStore implements VectorStore {
       s.core.requireMutations("chunk upsert");
       return 0;
     }
+    Written written = new Written(owners);
     try {
-      return s.write(
-          "chunk upsert",
-          ctx -> {
-            // every embedding is checked against the fixed dimension and metric before the first
-            // chunk's model may be claimed: refused input writes nothing, not even in a rollback
-            VectorSettings fixed = settings(ctx);
-            Map<String, float[]> embeddings = new HashMap<>();
-            for (Chunk chunk : chunks) {
-              embeddings.put(chunk.id(), storable("embedding", chunk.embedding(), fixed));
-            }
-            VectorSettings settings = claimModel(ctx, fixed, chunks.get(0).model());
-            for (Chunk chunk : chunks) {
-              if (!settings.model().orElseThrow().equals(chunk.model())) {
-                throw new DbValidationException(
-                    "model",
-                    "must be the store's embedding model "
-                        + settings.model().orElseThrow()
-                        + ": "
-                        + chunk.model());
-              }
-            }
-            for (String owner : owners) {
-              Owners.require(s, ctx, owner);
-            }
-            Map<String, String> held = new HashMap<>();
-            ctx.select(c.id, c.userId)
-                .from(c.table)
-                .where(c.id.in(ids))
-                .forEach(r -> held.put(r.get(c.id), r.get(c.userId)));
-            var now = s.now();
-            // rows are written in id order, so overlapping batches never deadlock (Postgres)
-            List<Chunk> byId = chunks.stream().sorted(Comparator.comparing(Chunk::id)).toList();
-            for (Chunk chunk : byId) {
-              String owner = held.get(chunk.id());
-              if (owner != null && !owner.equals(chunk.userId())) {
-                throw new DbConflictException("chunk id belongs to another user: " + chunk.id());
-              }
-              String metadata = Json.write(chunk.metadata());
-              int written =
-                  ctx.insertInto(c.table)
-                      .set(c.id, chunk.id())
-                      .set(c.userId, chunk.userId())
-                      .set(c.documentId, chunk.documentId())
-                      .set(c.chunkIndex, chunk.chunkIndex())
-                      .set(c.text, chunk.text())
-                      .set(c.metadata, metadata)
-                      .set(c.embedding, embeddings.get(chunk.id()))
-                      .set(c.model, chunk.model())
-                      .set(c.createdAt, now)
-                      .onConflict(c.id)
-                      .doUpdate()
-                      .set(replacedFromProposed)
-                      // a row another user inserted since the check above is not taken over
-                      .where(c.userId.eq(excluded(c.userId)))
-                      .execute();
-              if (written == 0) {
-                throw new DbConflictException("chunk id belongs to another user: " + chunk.id());
-              }
-            }
-            return chunks.size();
-          });
+      return written.done(
+          s.write(
+              "chunk upsert",
+              ctx -> {
+                // every embedding is checked against the fixed dimension and metric before the
+                // first
+                // chunk's model may be claimed: refused input writes nothing, not even in a
+                // rollback
+                VectorSettings fixed = settings(ctx);
+                Map<String, float[]> embeddings = new HashMap<>();
+                for (Chunk chunk : chunks) {
+                  embeddings.put(chunk.id(), storable("embedding", chunk.embedding(), fixed));
+                }
+                VectorSettings settings = claimModel(ctx, fixed, chunks.get(0).model());
+                for (Chunk chunk : chunks) {
+                  if (!settings.model().orElseThrow().equals(chunk.model())) {
+                    throw new DbValidationException(
+                        "model",
+                        "must be the store's embedding model "
+                            + settings.model().orElseThrow()
+                            + ": "
+                            + chunk.model());
+                  }
+                }
+                for (String owner : owners) {
+                  Owners.require(s, ctx, owner);
+                }
+                VectorIndex.Changes changes = written.start(ctx);
+                Map<String, String> held = new HashMap<>();
+                ctx.select(c.id, c.userId)
+                    .from(c.table)
+                    .where(c.id.in(ids))
+                    .forEach(r -> held.put(r.get(c.id), r.get(c.userId)));
+                var now = s.now();
+                // rows are written in id order, so overlapping batches never deadlock (Postgres)
+                List<Chunk> byId = chunks.stream().sorted(Comparator.comparing(Chunk::id)).toList();
+                for (Chunk chunk : byId) {
+                  String owner = held.get(chunk.id());
+                  if (owner != null && !owner.equals(chunk.userId())) {
+                    throw new DbConflictException(
+                        "chunk id belongs to another user: " + chunk.id());
+                  }
+                  String metadata = Json.write(chunk.metadata());
+                  int count =
+                      ctx.insertInto(c.table)
+                          .set(c.id, chunk.id())
+                          .set(c.userId, chunk.userId())
+                          .set(c.documentId, chunk.documentId())
+                          .set(c.chunkIndex, chunk.chunkIndex())
+                          .set(c.text, chunk.text())
+                          .set(c.metadata, metadata)
+                          .set(c.embedding, embeddings.get(chunk.id()))
+                          .set(c.model, chunk.model())
+                          .set(c.createdAt, now)
+                          .onConflict(c.id)
+                          .doUpdate()
+                          .set(replacedFromProposed)
+                          // a row another user inserted since the check above is not taken over
+                          .where(c.userId.eq(excluded(c.userId)))
+                          .execute();
+                  if (count == 0) {
+                    throw new DbConflictException(
+                        "chunk id belongs to another user: " + chunk.id());
+                  }
+                  changes.upserted(
+                      chunk.id(),
+                      chunk.userId(),
+                      chunk.documentId(),
+                      chunk.metadata(),
+                      embeddings.get(chunk.id()));
+                }
+                changes.end(ctx);
+                return chunks.size();
+              }));
     } finally {
-      owners.forEach(index::written);
+      written.settle();
     }
   }
 
@@ -168,26 +183,78 @@ final class JooqVectorStore implements VectorStore {
   public int deleteByDocument(String userId, String documentId) {
     Check.identifier("userId", userId);
     Check.identifier("documentId", documentId);
+    Written written = new Written(Set.of(userId));
     try {
-      return s.write(
-          "chunk delete",
-          ctx ->
-              ctx.deleteFrom(c.table)
-                  .where(c.userId.eq(userId), c.documentId.eq(documentId))
-                  .execute());
+      return written.done(
+          s.write(
+              "chunk delete",
+              ctx -> {
+                VectorIndex.Changes changes = written.start(ctx);
+                int deleted =
+                    ctx.deleteFrom(c.table)
+                        .where(c.userId.eq(userId), c.documentId.eq(documentId))
+                        .execute();
+                changes.deletedDocument(userId, documentId);
+                changes.end(ctx);
+                return deleted;
+              }));
     } finally {
-      index.written(userId);
+      written.settle();
     }
   }
 
   @Override
   public int deleteByUser(String userId) {
     Check.identifier("userId", userId);
+    Written written = new Written(Set.of(userId));
     try {
-      return s.write(
-          "chunk delete", ctx -> ctx.deleteFrom(c.table).where(c.userId.eq(userId)).execute());
+      return written.done(
+          s.write(
+              "chunk delete",
+              ctx -> {
+                VectorIndex.Changes changes = written.start(ctx);
+                int deleted = ctx.deleteFrom(c.table).where(c.userId.eq(userId)).execute();
+                changes.deletedAll(userId);
+                changes.end(ctx);
+                return deleted;
+              }));
     } finally {
-      index.written(userId);
+      written.settle();
+    }
+  }
+
+  /**
+   * One chunk write's changes on their way to the index: handed over once the write committed, or,
+   * when it failed or runs in the caller's transaction (whose commit comes later), reported as
+   * written so that the index forgets what it kept of the owners.
+   */
+  private final class Written {
+    private final Collection<String> owners;
+    private VectorIndex.Changes changes = VectorIndex.Changes.NONE;
+    private boolean committed;
+
+    Written(Collection<String> owners) {
+      this.owners = owners;
+    }
+
+    /** Inside the transaction (each attempt of it), before its first chunk statement. */
+    VectorIndex.Changes start(DSLContext ctx) {
+      changes = index.changes(ctx, owners);
+      return changes;
+    }
+
+    /** After the write returned. */
+    int done(int result) {
+      committed = !s.inTransaction();
+      return result;
+    }
+
+    void settle() {
+      if (committed) {
+        changes.committed();
+      } else {
+        owners.forEach(index::written);
+      }
     }
   }
 
@@ -199,7 +266,11 @@ final class JooqVectorStore implements VectorStore {
     return s.read(
         "chunk search",
         ctx -> {
-          VectorSettings settings = settings(ctx);
+          VectorSettings settings = s.core.searchSettings;
+          if (settings == null) {
+            settings = settings(ctx);
+            s.core.searchSettings = settings;
+          }
           float[] comparable = storable("query", query, settings);
           List<VectorIndex.Hit> hits =
               index.search(ctx, comparable, k, scope, settings, s.inTransaction());

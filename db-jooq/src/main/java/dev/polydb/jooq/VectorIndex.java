@@ -2,7 +2,9 @@ package dev.polydb.jooq;
 
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.VectorSettings;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import org.jooq.DSLContext;
 import org.jooq.DataType;
 
@@ -38,11 +40,71 @@ public interface VectorIndex {
       boolean inTransaction);
 
   /**
-   * Called after this process wrote chunks, once the write committed or rolled back.
+   * Starts a record of what one write transaction changes, for a backend that keeps a copy of the
+   * embeddings: called inside the transaction, before its first chunk statement.
+   *
+   * @param ctx the write's transaction
+   * @param owners the owners whose chunks the write may change
+   * @return the record; by default one that keeps nothing
+   */
+  default Changes changes(DSLContext ctx, Collection<String> owners) {
+    return Changes.NONE;
+  }
+
+  /**
+   * Called after this process wrote chunks, once the write committed or rolled back, when its
+   * changes were not (or could not be) handed over as {@link Changes#committed}.
    *
    * @param userId the owner whose chunks changed, or {@code null} for any
    */
   default void written(String userId) {}
+
+  /** What one write transaction changed, told as it happens. */
+  interface Changes {
+    /** Keeps nothing. */
+    Changes NONE = new Changes() {};
+
+    /**
+     * A chunk was inserted or replaced.
+     *
+     * @param id its id
+     * @param userId its owner
+     * @param documentId its document
+     * @param metadata its metadata
+     * @param embedding its embedding as stored
+     */
+    default void upserted(
+        String id,
+        String userId,
+        String documentId,
+        Map<String, String> metadata,
+        float[] embedding) {}
+
+    /**
+     * A document's chunks were deleted.
+     *
+     * @param userId the owner
+     * @param documentId the document
+     */
+    default void deletedDocument(String userId, String documentId) {}
+
+    /**
+     * All of an owner's chunks were deleted.
+     *
+     * @param userId the owner
+     */
+    default void deletedAll(String userId) {}
+
+    /**
+     * Called inside the transaction after its last chunk statement.
+     *
+     * @param ctx the write's transaction
+     */
+    default void end(DSLContext ctx) {}
+
+    /** Called once the transaction committed: the changes are now everyone's. */
+    default void committed() {}
+  }
 
   /**
    * A search hit before its chunk is read.

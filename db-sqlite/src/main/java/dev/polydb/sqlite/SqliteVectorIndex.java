@@ -1,66 +1,66 @@
 package dev.polydb.sqlite;
 
-import static org.jooq.impl.DSL.field;
-import static org.jooq.impl.DSL.name;
-import static org.jooq.impl.DSL.table;
-
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.VectorSettings;
 import dev.polydb.jooq.Json;
 import dev.polydb.jooq.VectorIndex;
+import dev.polydb.sqlite.internal.Kernel;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
+import java.util.concurrent.atomic.LongAdder;
 import org.jooq.Converter;
 import org.jooq.DSLContext;
 import org.jooq.DataType;
-import org.jooq.Field;
-import org.jooq.Record4;
-import org.jooq.Table;
 import org.jooq.impl.SQLDataType;
 
 /**
  * Exact nearest-neighbour search in Java, with no native extension. Each owner's embeddings are
- * loaded once into memory and scanned per query. The copy stays consistent with writes from any
- * connection or process: every chunk write moves {@code vector_settings.epoch} (a trigger does it
- * in the database), and a search whose epoch differs from its copy's reloads that owner first.
+ * loaded once into memory ({@link OwnerCopy}) and scanned per query. The copy stays consistent with
+ * writes from any connection or process: every chunk write moves its owner's row in {@code
+ * chunk_epochs} (triggers do it in the database), and a search whose owner's epoch differs from its
+ * copy's reloads that owner first. This process's own writes change the copy in place once they
+ * commit, so they reload nothing.
  */
 final class SqliteVectorIndex implements VectorIndex {
-  private static final Table<?> SETTINGS = table(name("vector_settings"));
-  private static final Field<Long> EPOCH = field(name("vector_settings", "epoch"), Long.class);
-  private static final Table<?> CHUNKS = table(name("chunks"));
-  private static final Field<String> ID = field(name("chunks", "id"), String.class);
-  private static final Field<String> USER = field(name("chunks", "user_id"), String.class);
-  private static final Field<String> DOCUMENT = field(name("chunks", "document_id"), String.class);
-  private static final Field<String> METADATA = field(name("chunks", "metadata"), String.class);
-  private static final Field<byte[]> EMBEDDING =
-      field(name("chunks", "embedding"), SQLDataType.BLOB);
+  private static final String EPOCH = "SELECT epoch FROM chunk_epochs WHERE user_id = ?";
+  private static final String OWNER_ROWS =
+      "SELECT id, document_id, metadata, embedding FROM chunks WHERE user_id = ?";
 
-  /** At most this many floats (256 MiB) stay in memory; the least recently searched go first. */
-  private static final long MAX_CACHED_FLOATS = 64L << 20;
+  private final Kernel kernel;
+  private final Cache<String, OwnerCopy> owners;
+  private final LongAdder loads = new LongAdder();
 
-  private final Cache<String, Owner> owners =
-      Caffeine.newBuilder()
-          .maximumWeight(MAX_CACHED_FLOATS)
-          .weigher((String user, Owner o) -> Math.max(1, o.ids().length * o.dimension()))
-          .build();
+  /** Keeps copies in at most a quarter of the heap, scanned with the fastest kernel. */
+  SqliteVectorIndex() {
+    this(Kernel.best(), Runtime.getRuntime().maxMemory() / 4);
+  }
 
-  /** One owner's chunks as the search needs them. */
-  private record Owner(
-      long epoch,
-      String[] ids,
-      String[] documents,
-      List<Map<String, String>> metadata,
-      float[][] vectors,
-      double[] norms) {
-    int dimension() {
-      return vectors.length == 0 ? 0 : vectors[0].length;
-    }
+  /**
+   * @param kernel the scan's arithmetic
+   * @param maxBytes at most this many bytes of embeddings stay in memory; the least recently
+   *     searched owners go first, and an owner larger than this is loaded for each search
+   */
+  SqliteVectorIndex(Kernel kernel, long maxBytes) {
+    this.kernel = kernel;
+    this.owners =
+        Caffeine.newBuilder()
+            .maximumWeight(maxBytes / Float.BYTES)
+            .weigher((String user, OwnerCopy copy) -> copy.weight())
+            .build();
+  }
+
+  /** How many owners' copies were loaded from the database: what in-place updates save. */
+  long loads() {
+    return loads.sum();
   }
 
   @Override
@@ -86,101 +86,122 @@ final class SqliteVectorIndex implements VectorIndex {
       SearchScope scope,
       VectorSettings settings,
       boolean inTransaction) {
-    long epoch = ctx.select(EPOCH).from(SETTINGS).fetchOne(EPOCH);
-    Owner owner = owners.getIfPresent(scope.userId());
-    if (owner == null || owner.epoch() != epoch || inTransaction) {
-      owner = load(ctx, scope.userId(), epoch);
-      if (!inTransaction) {
-        owners.put(scope.userId(), owner);
+    String userId = scope.userId();
+    OwnerCopy copy =
+        ctx.connectionResult(
+            c -> {
+              long epoch = epoch(c, userId);
+              // a caller's transaction may hold uncommitted chunks: its copy is its own
+              OwnerCopy cached = inTransaction ? null : owners.getIfPresent(userId);
+              if (cached != null && cached.isAt(epoch)) {
+                return cached;
+              }
+              OwnerCopy loaded = load(c, userId, epoch, settings.dimension());
+              if (!inTransaction) {
+                owners.put(userId, loaded);
+              }
+              return loaded;
+            });
+    return copy.nearest(kernel, query, k, scope, settings.metric());
+  }
+
+  @Override
+  public Changes changes(DSLContext ctx, Collection<String> owners) {
+    Map<String, Long> before = new HashMap<>();
+    ctx.connection(
+        c -> {
+          for (String owner : owners) {
+            before.put(owner, epoch(c, owner));
+          }
+        });
+    return new Recorded(before);
+  }
+
+  /** One write's changes per owner, applied to the owners' copies once the write committed. */
+  private final class Recorded implements Changes {
+    private final Map<String, Long> before;
+    private final Map<String, Long> after = new HashMap<>();
+    private final Map<String, List<OwnerCopy.Change>> changes = new HashMap<>();
+
+    Recorded(Map<String, Long> before) {
+      this.before = before;
+    }
+
+    private void add(String userId, OwnerCopy.Change change) {
+      changes.computeIfAbsent(userId, u -> new ArrayList<>()).add(change);
+    }
+
+    @Override
+    public void upserted(
+        String id,
+        String userId,
+        String documentId,
+        Map<String, String> metadata,
+        float[] embedding) {
+      add(userId, new OwnerCopy.Upserted(id, documentId, metadata, embedding));
+    }
+
+    @Override
+    public void deletedDocument(String userId, String documentId) {
+      add(userId, new OwnerCopy.DeletedDocument(documentId));
+    }
+
+    @Override
+    public void deletedAll(String userId) {
+      add(userId, new OwnerCopy.DeletedAll());
+    }
+
+    @Override
+    public void end(DSLContext ctx) {
+      ctx.connection(
+          c -> {
+            for (String owner : before.keySet()) {
+              after.put(owner, epoch(c, owner));
+            }
+          });
+    }
+
+    @Override
+    public void committed() {
+      for (var e : before.entrySet()) {
+        String owner = e.getKey();
+        OwnerCopy copy = owners.getIfPresent(owner);
+        if (copy == null) {
+          continue;
+        }
+        List<OwnerCopy.Change> made = changes.getOrDefault(owner, List.of());
+        if (copy.apply(e.getValue(), after.get(owner), made)) {
+          owners.put(owner, copy); // weighed again: it may have grown
+        } else {
+          // the copy was already behind (another connection or process wrote): reload on demand
+          owners.invalidate(owner);
+        }
       }
     }
-    return nearest(owner, query, k, scope, settings);
   }
 
-  private static Owner load(DSLContext ctx, String userId, long epoch) {
-    var rows =
-        ctx.select(ID, DOCUMENT, METADATA, EMBEDDING).from(CHUNKS).where(USER.eq(userId)).fetch();
-    int n = rows.size();
-    String[] ids = new String[n];
-    String[] documents = new String[n];
-    List<Map<String, String>> metadata = new ArrayList<>(n);
-    float[][] vectors = new float[n][];
-    double[] norms = new double[n];
-    int i = 0;
-    for (Record4<String, String, String, byte[]> r : rows) {
-      ids[i] = r.value1();
-      documents[i] = r.value2();
-      metadata.add(Json.read(r.value3()));
-      vectors[i] = Floats.decode(r.value4());
-      norms[i] = Math.sqrt(dot(vectors[i], vectors[i]));
-      i++;
-    }
-    return new Owner(epoch, ids, documents, metadata, vectors, norms);
-  }
-
-  private static List<Hit> nearest(
-      Owner owner, float[] query, int k, SearchScope scope, VectorSettings settings) {
-    Comparator<Hit> nearestFirst =
-        Comparator.comparingDouble(Hit::distance)
-            .thenComparing(Hit::id, SqliteVectorIndex::byCodePoint);
-    PriorityQueue<Hit> best = new PriorityQueue<>(k + 1, nearestFirst.reversed());
-    double queryNorm = Math.sqrt(dot(query, query));
-    Map<String, String> wanted = scope.metadataEquals();
-    for (int i = 0; i < owner.ids().length; i++) {
-      if (!scope.documentIds().isEmpty() && !scope.documentIds().contains(owner.documents()[i])) {
-        continue;
-      }
-      if (!wanted.isEmpty() && !matches(owner.metadata().get(i), wanted)) {
-        continue;
-      }
-      float[] v = owner.vectors()[i];
-      double distance =
-          switch (settings.metric()) {
-            case COSINE -> 1.0 - dot(query, v) / (queryNorm * owner.norms()[i]);
-            case L2 -> l2(query, v);
-            case INNER_PRODUCT -> -dot(query, v);
-          };
-      best.add(new Hit(owner.ids()[i], distance));
-      if (best.size() > k) {
-        best.poll();
+  /** The owner's epoch; 0 for an owner that never had chunks. */
+  private static long epoch(Connection c, String userId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(EPOCH)) {
+      s.setString(1, userId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
       }
     }
-    List<Hit> hits = new ArrayList<>(best);
-    hits.sort(nearestFirst);
-    return hits;
   }
 
-  /**
-   * Ids in code point order, which is UTF-8 byte order: SQLite's BINARY and Postgres's "C"
-   * collation. {@link String#compareTo} compares UTF-16 units and puts 😀 before U+FF21.
-   */
-  private static int byCodePoint(String a, String b) {
-    return Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
-  }
-
-  private static boolean matches(Map<String, String> metadata, Map<String, String> wanted) {
-    for (var e : wanted.entrySet()) {
-      if (!e.getValue().equals(metadata.get(e.getKey()))) {
-        return false;
+  private OwnerCopy load(Connection c, String userId, long epoch, int dimension)
+      throws SQLException {
+    loads.increment();
+    OwnerCopy copy = new OwnerCopy(dimension, epoch);
+    try (PreparedStatement s = c.prepareStatement(OWNER_ROWS)) {
+      s.setString(1, userId);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          copy.load(rs.getString(1), rs.getString(2), Json.read(rs.getString(3)), rs.getBytes(4));
+        }
       }
     }
-    return true;
-  }
-
-  private static double dot(float[] a, float[] b) {
-    double sum = 0;
-    for (int i = 0; i < a.length; i++) {
-      sum += (double) a[i] * b[i];
-    }
-    return sum;
-  }
-
-  private static double l2(float[] a, float[] b) {
-    double sum = 0;
-    for (int i = 0; i < a.length; i++) {
-      double d = (double) a[i] - b[i];
-      sum += d * d;
-    }
-    return Math.sqrt(sum);
+    return copy;
   }
 }

@@ -1,0 +1,381 @@
+package dev.polydb.sqlite;
+
+import dev.polydb.api.DistanceMetric;
+import dev.polydb.api.SearchScope;
+import dev.polydb.jooq.VectorIndex.Hit;
+import dev.polydb.sqlite.internal.Kernel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One owner's chunks as the exact scan needs them: every embedding in one row-major {@code float[]}
+ * that the scan streams through, beside each row's id, document and metadata. Searches share it
+ * under a read lock; this process's own committed writes change it in place under the write lock,
+ * so a one-chunk upsert does not reload the rest.
+ *
+ * <p>A search scores every row in single precision with the {@link Kernel}, keeps the rows that may
+ * belong to the k nearest given the kernel's rounding bound, and scores those again exactly, in
+ * double precision: the result is the same as a scan in double precision, at the speed of one in
+ * single precision.
+ */
+final class OwnerCopy {
+  /** A row's fields besides its embedding. */
+  private record Row(String id, String document, Map<String, String> metadata) {}
+
+  private static final Comparator<Hit> NEAREST_FIRST =
+      Comparator.comparingDouble(Hit::distance).thenComparing(Hit::id, OwnerCopy::byCodePoint);
+
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final int dimension;
+  private long epoch;
+  private int size;
+  private Row[] rows = new Row[0];
+  private float[] vectors = new float[0];
+  private float[] norms = new float[0];
+
+  /** The largest norm of any row, or more: an upper bound that deletions do not lower. */
+  private float maxNorm;
+
+  private final Map<String, Integer> rowById = new HashMap<>();
+
+  OwnerCopy(int dimension, long epoch) {
+    this.dimension = dimension;
+    this.epoch = epoch;
+  }
+
+  /** Adds a row read from the database, decoding its float32 little-endian blob in place. */
+  void load(String id, String document, Map<String, String> metadata, byte[] embedding) {
+    if (embedding.length != dimension * Float.BYTES) {
+      throw new IllegalStateException(
+          "embedding of "
+              + embedding.length
+              + " bytes where dimension "
+              + dimension
+              + " needs "
+              + dimension * Float.BYTES);
+    }
+    int r = append(new Row(id, document, metadata));
+    ByteBuffer.wrap(embedding)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer()
+        .get(vectors, r * dimension, dimension);
+    setNorm(r);
+  }
+
+  /** The heap this copy holds in its embeddings, in floats, for the cache's weight. */
+  int weight() {
+    return Math.max(1, vectors.length);
+  }
+
+  boolean isAt(long epoch) {
+    lock.readLock().lock();
+    try {
+      return this.epoch == epoch;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Applies one committed write's changes, if this copy holds exactly what the write started from.
+   *
+   * @param from the owner's epoch before the write
+   * @param to the owner's epoch after it
+   * @param changes the changes, in order
+   * @return whether the copy now holds the owner's chunks at {@code to}
+   */
+  boolean apply(long from, long to, List<Change> changes) {
+    lock.writeLock().lock();
+    try {
+      if (epoch == to) {
+        return true;
+      }
+      if (epoch != from) {
+        return false;
+      }
+      for (Change change : changes) {
+        change.applyTo(this);
+      }
+      epoch = to;
+      return true;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** A change a write made to one owner's chunks. */
+  sealed interface Change {
+    void applyTo(OwnerCopy copy);
+  }
+
+  /** A chunk inserted or replaced. */
+  record Upserted(String id, String document, Map<String, String> metadata, float[] embedding)
+      implements Change {
+    @Override
+    public void applyTo(OwnerCopy copy) {
+      copy.upsert(this);
+    }
+  }
+
+  /** A document's chunks deleted. */
+  record DeletedDocument(String document) implements Change {
+    @Override
+    public void applyTo(OwnerCopy copy) {
+      for (int r = copy.size - 1; r >= 0; r--) {
+        if (copy.rows[r].document().equals(document)) {
+          copy.remove(r);
+        }
+      }
+    }
+  }
+
+  /** All the owner's chunks deleted. */
+  record DeletedAll() implements Change {
+    @Override
+    public void applyTo(OwnerCopy copy) {
+      while (copy.size > 0) {
+        copy.remove(copy.size - 1);
+      }
+    }
+  }
+
+  private void upsert(Upserted u) {
+    Integer existing = rowById.get(u.id());
+    Row row = new Row(u.id(), u.document(), u.metadata());
+    int r;
+    if (existing == null) {
+      r = append(row);
+    } else {
+      r = existing;
+      rows[r] = row;
+    }
+    System.arraycopy(u.embedding(), 0, vectors, r * dimension, dimension);
+    setNorm(r);
+  }
+
+  private int append(Row row) {
+    if (size == rows.length) {
+      int capacity = Math.max(16, size + (size >> 1));
+      rows = Arrays.copyOf(rows, capacity);
+      vectors = Arrays.copyOf(vectors, Math.multiplyExact(capacity, dimension));
+      norms = Arrays.copyOf(norms, capacity);
+    }
+    int r = size++;
+    rows[r] = row;
+    rowById.put(row.id(), r);
+    return r;
+  }
+
+  /** Removes a row by moving the last one into its place. */
+  private void remove(int r) {
+    rowById.remove(rows[r].id());
+    int last = --size;
+    if (r != last) {
+      rows[r] = rows[last];
+      norms[r] = norms[last];
+      System.arraycopy(vectors, last * dimension, vectors, r * dimension, dimension);
+      rowById.put(rows[r].id(), r);
+    }
+    rows[last] = null;
+  }
+
+  private void setNorm(int r) {
+    int offset = r * dimension;
+    double sum = 0;
+    for (int i = 0; i < dimension; i++) {
+      double x = vectors[offset + i];
+      sum += x * x;
+    }
+    norms[r] = (float) Math.sqrt(sum);
+    maxNorm = Math.max(maxNorm, Math.nextUp(norms[r]));
+  }
+
+  /**
+   * The {@code k} nearest rows of the scope, nearest first, ties by id in code point order, with
+   * distances computed in double precision.
+   */
+  List<Hit> nearest(Kernel kernel, float[] query, int k, SearchScope scope, DistanceMetric metric) {
+    lock.readLock().lock();
+    try {
+      int[] scoped = scoped(scope);
+      int n = scoped == null ? size : scoped.length;
+      if (n == 0) {
+        return List.of();
+      }
+      float[] approximate = approximate(kernel, query, scoped, n, metric);
+      float limit = candidateLimit(approximate, k, query, metric);
+      List<Hit> hits = new ArrayList<>();
+      for (int j = 0; j < n; j++) {
+        if (approximate[j] <= limit) {
+          int r = scoped == null ? j : scoped[j];
+          hits.add(new Hit(rows[r].id(), exactDistance(query, r, metric)));
+        }
+      }
+      hits.sort(NEAREST_FIRST);
+      return hits.size() > k ? List.copyOf(hits.subList(0, k)) : hits;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The rows a scope with filters admits, or {@code null} for all of them. */
+  private int[] scoped(SearchScope scope) {
+    Map<String, String> wanted = scope.metadataEquals();
+    if (scope.documentIds().isEmpty() && wanted.isEmpty()) {
+      return null;
+    }
+    int[] admitted = new int[size];
+    int n = 0;
+    for (int r = 0; r < size; r++) {
+      if (!scope.documentIds().isEmpty() && !scope.documentIds().contains(rows[r].document())) {
+        continue;
+      }
+      if (!matches(rows[r].metadata(), wanted)) {
+        continue;
+      }
+      admitted[n++] = r;
+    }
+    return Arrays.copyOf(admitted, n);
+  }
+
+  private static boolean matches(Map<String, String> metadata, Map<String, String> wanted) {
+    for (var e : wanted.entrySet()) {
+      if (!e.getValue().equals(metadata.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Each row's distance in single precision, in the metric's order: cosine distance, squared
+   * Euclidean distance, or negative inner product.
+   */
+  private float[] approximate(
+      Kernel kernel, float[] query, int[] scoped, int n, DistanceMetric metric) {
+    float[] out = new float[n];
+    switch (metric) {
+      case COSINE -> {
+        float queryNorm = (float) Math.sqrt(dot(query, query));
+        for (int j = 0; j < n; j++) {
+          int r = scoped == null ? j : scoped[j];
+          out[j] = 1f - kernel.dot(query, vectors, r * dimension) / (queryNorm * norms[r]);
+        }
+      }
+      case L2 -> {
+        for (int j = 0; j < n; j++) {
+          int r = scoped == null ? j : scoped[j];
+          out[j] = kernel.squaredDistance(query, vectors, r * dimension);
+        }
+      }
+      case INNER_PRODUCT -> {
+        for (int j = 0; j < n; j++) {
+          int r = scoped == null ? j : scoped[j];
+          out[j] = -kernel.dot(query, vectors, r * dimension);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The largest approximate distance a row may have and still be among the k nearest: the k-th
+   * smallest approximate distance, plus twice the kernel's rounding bound (once for that row, once
+   * for the row compared with it). A sum of {@code d} products in single precision is off by at
+   * most {@code (d + 2) · 2⁻²⁴} times the sum of the products' magnitudes; the bound below doubles
+   * it, and takes the magnitudes at their largest (Cauchy–Schwarz: the product of the norms).
+   */
+  private float candidateLimit(float[] approximate, int k, float[] query, DistanceMetric metric) {
+    if (approximate.length <= k) {
+      return Float.POSITIVE_INFINITY;
+    }
+    float kth = kthSmallest(approximate, k);
+    double unit = (dimension + 8) * 0x1p-23;
+    double limit =
+        switch (metric) {
+          case COSINE -> kth + 2 * unit;
+          case L2 -> kth * (1 + 3 * unit) + dimension * (double) Float.MIN_NORMAL;
+          case INNER_PRODUCT -> kth + 2 * unit * Math.sqrt(dot(query, query)) * maxNorm;
+        };
+    return (float) Math.nextUp(limit);
+  }
+
+  /** The k-th smallest value, with a max-heap of the k smallest seen. */
+  private static float kthSmallest(float[] values, int k) {
+    float[] heap = Arrays.copyOf(values, k);
+    for (int i = k / 2 - 1; i >= 0; i--) {
+      siftDown(heap, i);
+    }
+    for (int j = k; j < values.length; j++) {
+      if (values[j] < heap[0]) {
+        heap[0] = values[j];
+        siftDown(heap, 0);
+      }
+    }
+    return heap[0];
+  }
+
+  private static void siftDown(float[] heap, int i) {
+    int n = heap.length;
+    float value = heap[i];
+    while (true) {
+      int child = 2 * i + 1;
+      if (child >= n) {
+        break;
+      }
+      if (child + 1 < n && heap[child + 1] > heap[child]) {
+        child++;
+      }
+      if (heap[child] <= value) {
+        break;
+      }
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = value;
+  }
+
+  /** The distance the contract reports, computed in double precision. */
+  private double exactDistance(float[] query, int r, DistanceMetric metric) {
+    int offset = r * dimension;
+    double dot = 0;
+    double squares = 0;
+    double sum = 0;
+    for (int i = 0; i < dimension; i++) {
+      double q = query[i];
+      double v = vectors[offset + i];
+      dot += q * v;
+      squares += v * v;
+      double d = q - v;
+      sum += d * d;
+    }
+    return switch (metric) {
+      case COSINE -> 1.0 - dot / (Math.sqrt(dot(query, query)) * Math.sqrt(squares));
+      case L2 -> Math.sqrt(sum);
+      case INNER_PRODUCT -> -dot;
+    };
+  }
+
+  private static double dot(float[] a, float[] b) {
+    double sum = 0;
+    for (int i = 0; i < a.length; i++) {
+      sum += (double) a[i] * b[i];
+    }
+    return sum;
+  }
+
+  /**
+   * Ids in code point order, which is UTF-8 byte order: SQLite's BINARY and Postgres's "C"
+   * collation. {@link String#compareTo} compares UTF-16 units and puts 😀 before U+FF21.
+   */
+  private static int byCodePoint(String a, String b) {
+    return Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
+  }
+}

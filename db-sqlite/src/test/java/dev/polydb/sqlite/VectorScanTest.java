@@ -1,0 +1,270 @@
+package dev.polydb.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.polydb.api.Chunk;
+import dev.polydb.api.ChunkMatch;
+import dev.polydb.api.DatabaseUrl;
+import dev.polydb.api.DbConfig;
+import dev.polydb.api.DbProvider;
+import dev.polydb.api.DistanceMetric;
+import dev.polydb.api.SearchScope;
+import dev.polydb.api.UserProfile;
+import dev.polydb.jooq.JooqProvider;
+import dev.polydb.sqlite.internal.Kernel;
+import dev.polydb.sqlite.internal.ScalarKernel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The in-memory scan: its single-precision kernels, its exact answer, and a copy that this
+ * process's writes change in place while other connections' writes are still seen.
+ */
+class VectorScanTest {
+  private static final String MODEL = "test-model";
+
+  @TempDir Path dir;
+
+  @Test
+  void theTestsRunTheVectorApiKernelAndItAgreesWithTheScalarOne() {
+    // surefire adds the incubator module (db-sqlite/pom.xml): this is the kernel users with it get
+    Kernel best = Kernel.best();
+    assertThat(best.getClass().getSimpleName()).isEqualTo("VectorApiKernel");
+    Kernel scalar = new ScalarKernel();
+    Random random = new Random(7);
+    for (int dimension : new int[] {1, 3, 8, 15, 16, 33, 384, 1536}) {
+      float[] q = gaussian(random, dimension);
+      float[] rows = new float[3 * dimension];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = (float) random.nextGaussian();
+      }
+      for (int offset = 0; offset < rows.length; offset += dimension) {
+        double dot = 0;
+        double magnitudes = 0;
+        double squared = 0;
+        for (int i = 0; i < dimension; i++) {
+          dot += (double) q[i] * rows[offset + i];
+          magnitudes += Math.abs((double) q[i] * rows[offset + i]);
+          double d = (double) q[i] - rows[offset + i];
+          squared += d * d;
+        }
+        double bound = (dimension + 2) * 0x1p-24;
+        for (Kernel kernel : List.of(best, scalar)) {
+          assertThat(Math.abs(kernel.dot(q, rows, offset) - dot))
+              .as("%s dot at %d", kernel, dimension)
+              .isLessThanOrEqualTo(bound * magnitudes);
+          assertThat(Math.abs(kernel.squaredDistance(q, rows, offset) - squared))
+              .as("%s squared distance at %d", kernel, dimension)
+              .isLessThanOrEqualTo(2 * bound * squared);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(DistanceMetric.class)
+  void theScanFindsWhatAnExactScanInDoublePrecisionFinds(DistanceMetric metric) {
+    int dimension = 24;
+    try (Opened db = open(metric, dimension)) {
+      String owner = db.provider.users().create("google", "scan", UserProfile.EMPTY).id();
+      Random random = new Random(11);
+      List<Chunk> chunks = new ArrayList<>();
+      float[][] vectors = new float[2000][];
+      for (int i = 0; i < vectors.length; i++) {
+        // every fifth embedding repeats an earlier one: ties that only the id can break
+        vectors[i] = i % 5 == 4 ? vectors[i / 5].clone() : gaussian(random, dimension);
+        String document = "doc-" + (i % 7);
+        chunks.add(
+            Chunk.of(
+                String.format("c-%04d", i),
+                owner,
+                document,
+                i,
+                "text",
+                Map.of("part", Integer.toString(i % 3)),
+                vectors[i],
+                MODEL));
+      }
+      db.provider.vectors().upsert(chunks);
+      for (int t = 0; t < 20; t++) {
+        float[] query = t % 4 == 0 ? vectors[t].clone() : gaussian(random, dimension);
+        for (SearchScope scope :
+            List.of(
+                SearchScope.user(owner),
+                SearchScope.user(owner).documents("doc-1", "doc-3"),
+                new SearchScope(owner, java.util.Set.of(), Map.of("part", "2")))) {
+          List<ChunkMatch> found = db.provider.vectors().search(query, 25, scope);
+          List<String> expected = exact(chunks, query, 25, scope, metric);
+          assertThat(found.stream().map(m -> m.chunk().id()).toList())
+              .as("query %d, %s", t, scope)
+              .isEqualTo(expected);
+        }
+      }
+    }
+  }
+
+  @Test
+  void thisProcesssWritesChangeTheCopyInPlace() {
+    try (Opened db = open(DistanceMetric.COSINE, 4)) {
+      String owner = db.provider.users().create("google", "owner", UserProfile.EMPTY).id();
+      var store = db.provider.vectors();
+      store.upsert(
+          List.of(
+              chunk("a", owner, "doc-1", new float[] {1, 0, 0, 0}),
+              chunk("b", owner, "doc-1", new float[] {0, 1, 0, 0}),
+              chunk("c", owner, "doc-2", new float[] {0, 0, 1, 0})));
+      float[] query = {0, 0, 0, 1};
+      assertThat(ids(store.search(query, 10, SearchScope.user(owner)))).hasSize(3);
+      long loads = db.index.loads();
+
+      store.upsert(List.of(chunk("d", owner, "doc-3", new float[] {0, 0, 0.1f, 1})));
+      assertThat(ids(store.search(query, 1, SearchScope.user(owner)))).containsExactly("d");
+      store.upsert(List.of(chunk("a", owner, "doc-1", new float[] {0, 0, 0, 1})));
+      assertThat(ids(store.search(query, 1, SearchScope.user(owner)))).containsExactly("a");
+      store.deleteByDocument(owner, "doc-1");
+      assertThat(ids(store.search(query, 10, SearchScope.user(owner)))).containsExactly("d", "c");
+      assertThat(db.index.loads()).as("loads after in-place changes").isEqualTo(loads);
+
+      store.deleteByUser(owner);
+      assertThat(store.search(query, 10, SearchScope.user(owner))).isEmpty();
+      assertThat(db.index.loads()).as("loads after deleting everything").isEqualTo(loads);
+    }
+  }
+
+  @Test
+  void anotherConnectionsWriteReloadsOnlyItsOwner() {
+    try (Opened db = open(DistanceMetric.L2, 2);
+        Opened other = reopen(db)) {
+      String a = db.provider.users().create("google", "a", UserProfile.EMPTY).id();
+      String b = db.provider.users().create("google", "b", UserProfile.EMPTY).id();
+      db.provider.vectors().upsert(List.of(chunk("a1", a, "d", new float[] {1, 1})));
+      db.provider.vectors().upsert(List.of(chunk("b1", b, "d", new float[] {1, 1})));
+      float[] query = {0, 0};
+      db.provider.vectors().search(query, 10, SearchScope.user(a));
+      db.provider.vectors().search(query, 10, SearchScope.user(b));
+      long loads = db.index.loads();
+
+      // written by another provider: for this one, as another process's write
+      other.provider.vectors().upsert(List.of(chunk("b2", b, "d", new float[] {0, 0})));
+      assertThat(ids(db.provider.vectors().search(query, 10, SearchScope.user(a))))
+          .containsExactly("a1");
+      assertThat(db.index.loads()).as("owner a is not reloaded").isEqualTo(loads);
+      assertThat(ids(db.provider.vectors().search(query, 10, SearchScope.user(b))))
+          .containsExactly("b2", "b1");
+      assertThat(db.index.loads()).as("owner b is reloaded").isEqualTo(loads + 1);
+    }
+  }
+
+  @Test
+  void aWriteInACallersTransactionThatRollsBackLeavesTheResultsAlone() {
+    try (Opened db = open(DistanceMetric.COSINE, 2)) {
+      String owner = db.provider.users().create("google", "tx", UserProfile.EMPTY).id();
+      db.provider.vectors().upsert(List.of(chunk("x", owner, "d", new float[] {1, 0})));
+      float[] query = {0, 1};
+      assertThat(ids(db.provider.vectors().search(query, 10, SearchScope.user(owner))))
+          .containsExactly("x");
+      try {
+        db.provider.inTransaction(
+            tx -> {
+              tx.vectors().upsert(List.of(chunk("y", owner, "d", new float[] {0, 1})));
+              assertThat(ids(tx.vectors().search(query, 1, SearchScope.user(owner))))
+                  .containsExactly("y");
+              throw new IllegalStateException("roll back");
+            });
+      } catch (IllegalStateException expected) {
+        // rolled back
+      }
+      assertThat(ids(db.provider.vectors().search(query, 10, SearchScope.user(owner))))
+          .containsExactly("x");
+    }
+  }
+
+  /** A provider with its backend's index at hand. */
+  private record Opened(DbProvider provider, SqliteVectorIndex index, DbConfig config)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      provider.close();
+    }
+  }
+
+  private Opened open(DistanceMetric metric, int dimension) {
+    DbConfig config =
+        DbConfig.builder()
+            .url("sqlite:" + dir.resolve("vectors.db"))
+            .vectorDimension(dimension)
+            .vectorMetric(metric)
+            .embeddingModel(MODEL)
+            .build();
+    return open(config);
+  }
+
+  private static Opened reopen(Opened db) {
+    return open(db.config());
+  }
+
+  private static Opened open(DbConfig config) {
+    SqliteBackend backend = new SqliteBackend(DatabaseUrl.parse(config.url()), config);
+    DbProvider provider = JooqProvider.open(backend, config);
+    return new Opened(provider, (SqliteVectorIndex) backend.vectorIndex(), config);
+  }
+
+  private static Chunk chunk(String id, String owner, String document, float[] embedding) {
+    return Chunk.of(id, owner, document, 0, "text", Map.of(), embedding, MODEL);
+  }
+
+  private static List<String> ids(List<ChunkMatch> matches) {
+    return matches.stream().map(m -> m.chunk().id()).toList();
+  }
+
+  private static float[] gaussian(Random random, int dimension) {
+    float[] v = new float[dimension];
+    for (int i = 0; i < dimension; i++) {
+      v[i] = (float) random.nextGaussian();
+    }
+    return v;
+  }
+
+  /** The k nearest in the scope by a plain scan in double precision, ties by id. */
+  private static List<String> exact(
+      List<Chunk> chunks, float[] q, int k, SearchScope scope, DistanceMetric metric) {
+    record Scored(String id, double distance) {}
+    List<Scored> scored = new ArrayList<>();
+    for (Chunk c : chunks) {
+      if (!scope.documentIds().isEmpty() && !scope.documentIds().contains(c.documentId())) {
+        continue;
+      }
+      if (!c.metadata().entrySet().containsAll(scope.metadataEquals().entrySet())) {
+        continue;
+      }
+      float[] v = c.embedding();
+      double dot = 0;
+      double qq = 0;
+      double vv = 0;
+      double squared = 0;
+      for (int i = 0; i < q.length; i++) {
+        dot += (double) q[i] * v[i];
+        qq += (double) q[i] * q[i];
+        vv += (double) v[i] * v[i];
+        squared += ((double) q[i] - v[i]) * ((double) q[i] - v[i]);
+      }
+      double distance =
+          switch (metric) {
+            case COSINE -> 1 - dot / (Math.sqrt(qq) * Math.sqrt(vv));
+            case L2 -> Math.sqrt(squared);
+            case INNER_PRODUCT -> -dot;
+          };
+      scored.add(new Scored(c.id(), distance));
+    }
+    scored.sort(Comparator.comparingDouble(Scored::distance).thenComparing(Scored::id));
+    return scored.stream().limit(k).map(Scored::id).toList();
+  }
+}
