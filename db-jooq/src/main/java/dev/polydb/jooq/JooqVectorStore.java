@@ -274,17 +274,19 @@ final class JooqVectorStore implements VectorStore {
           float[] comparable = storable("query", query, settings);
           List<VectorIndex.Hit> hits =
               index.search(ctx, comparable, k, scope, settings, s.inTransaction());
-          if (hits.isEmpty()) {
-            return List.of();
-          }
+          List<String> unread =
+              hits.stream().filter(h -> h.chunk().isEmpty()).map(VectorIndex.Hit::id).toList();
           Map<String, Chunk> byId = new HashMap<>();
-          ctx.select(c.all)
-              .from(c.table)
-              .where(c.id.in(hits.stream().map(VectorIndex.Hit::id).toList()))
-              .forEach(r -> byId.put(r.get(c.id), map(r)));
+          if (!unread.isEmpty()) {
+            ctx.select(c.all)
+                .from(c.table)
+                .where(c.id.in(unread))
+                .forEach(r -> byId.put(r.get(c.id), map(r)));
+          }
+          // a chunk deleted between the scan and the read is left out
           return hits.stream()
-              .filter(h -> byId.containsKey(h.id()))
-              .map(h -> new ChunkMatch(byId.get(h.id()), h.distance()))
+              .filter(h -> h.chunk().isPresent() || byId.containsKey(h.id()))
+              .map(h -> new ChunkMatch(h.chunk().orElseGet(() -> byId.get(h.id())), h.distance()))
               .toList();
         });
   }

@@ -1,10 +1,12 @@
 package dev.polydb.jooq;
 
+import dev.polydb.api.Chunk;
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.VectorSettings;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jooq.DSLContext;
 import org.jooq.DataType;
 
@@ -107,10 +109,21 @@ public interface VectorIndex {
   }
 
   /**
-   * A search hit before its chunk is read.
+   * A search hit.
    *
    * @param id the chunk id
    * @param distance the distance to the query
+   * @param chunk the chunk, when the search read it; else the store reads it by id
    */
-  record Hit(String id, double distance) {}
+  record Hit(String id, double distance, Optional<Chunk> chunk) {
+    /**
+     * A hit whose chunk the store reads.
+     *
+     * @param id the chunk id
+     * @param distance the distance to the query
+     */
+    public Hit(String id, double distance) {
+      this(id, distance, Optional.empty());
+    }
+  }
 }

@@ -1,25 +1,33 @@
 package dev.polydb.postgres;
 
-import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
-import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
-import static org.jooq.impl.DSL.val;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.pgvector.PGhalfvec;
 import com.pgvector.PGvector;
+import dev.polydb.api.Chunk;
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.VectorSettings;
 import dev.polydb.jooq.Json;
 import dev.polydb.jooq.VectorIndex;
 import dev.polydb.migrations.Migrations;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Types;
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.Binding;
 import org.jooq.BindingGetResultSetContext;
 import org.jooq.BindingGetSQLInputContext;
@@ -28,34 +36,51 @@ import org.jooq.BindingRegisterContext;
 import org.jooq.BindingSQLContext;
 import org.jooq.BindingSetSQLOutputContext;
 import org.jooq.BindingSetStatementContext;
-import org.jooq.Condition;
 import org.jooq.Converter;
 import org.jooq.DSLContext;
 import org.jooq.DataType;
-import org.jooq.Field;
-import org.jooq.Record;
-import org.jooq.Table;
 import org.jooq.conf.ParamType;
-import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.postgresql.PGConnection;
 
 /**
  * Nearest-neighbour search in the database with pgvector. The embedding column is {@code vector} up
  * to 2000 dimensions and {@code halfvec} above (see the migration); pgvector-java formats and
- * parses both. Each search sets, for its own transaction, {@code hnsw.ef_search} and {@code
- * ivfflat.probes} (whichever index the database has uses its own, the other is ignored) and turns
- * on 0.8's iterative index scans, so that a search narrowed by owner, documents or metadata still
- * returns k rows when the index's first candidates belong to others. HNSW scans in strict order;
- * IVFFlat has only relaxed order, which the outer query's sort puts right.
+ * parses both.
+ *
+ * <p>A search is one round trip that returns whole chunks. Where the scope is wide it goes through
+ * the approximate index: the statement first sets, for its own implicit transaction, {@code
+ * hnsw.ef_search} and {@code ivfflat.probes} (whichever index the database has uses its own) and
+ * turns on pgvector 0.8's iterative index scans, so that a search narrowed by owner, documents or
+ * metadata still returns k rows when the index's first candidates belong to others. Where the owner
+ * holds few rows ({@link #EXACT_SHARE} of the table or {@link #EXACT_ROWS} at most), an index over
+ * all owners finds too few of its rows to rank them well, so the search scans the owner's rows
+ * through its btree index and ranks them exactly. The row counts that decide come from a count per
+ * owner and the table's {@code reltuples}, each kept for a minute (see docs/performance.md).
+ *
+ * <p>Single-precision vectors travel in binary both ways: each connection registers pgvector-java's
+ * {@code PGvector}, which PgJDBC then sends and, once a statement is prepared on the server,
+ * receives in binary. Half-precision ones travel as text, which pgvector-java offers for them.
  */
 final class PostgresVectorIndex implements VectorIndex {
-  private static final Table<Record> CHUNKS = table(name("chunks"));
-  private static final Field<String> ID = field(name("chunks", "id"), String.class);
-  private static final Field<String> USER = field(name("chunks", "user_id"), String.class);
-  private static final Field<String> DOCUMENT = field(name("chunks", "document_id"), String.class);
-  private static final Field<Object> METADATA = field(name("chunks", "metadata"));
-  private static final Field<Object> EMBEDDING = field(name("chunks", "embedding"));
-  private static final Field<Double> DISTANCE = field(name("distance"), Double.class);
+  /** An owner holding at most this share of the table's rows is searched exactly. */
+  static final double EXACT_SHARE = 0.05;
+
+  /** An owner holding at most this many rows is searched exactly, whatever its share. */
+  static final long EXACT_ROWS = 2_000;
+
+  private static final String COLUMNS =
+      "id, user_id, document_id, chunk_index, text, metadata, embedding, model, created_at";
+
+  /** One statement per type, scope and plan: the sets of filters vary, the SQL of each does not. */
+  private final Map<String, String> statements = new ConcurrentHashMap<>();
+
+  private static final Duration STATISTICS_AGE = Duration.ofMinutes(1);
+
+  private final Cache<String, Long> ownerRows =
+      Caffeine.newBuilder().expireAfterWrite(STATISTICS_AGE).maximumSize(100_000).build();
+  private final Cache<String, Long> tableRows =
+      Caffeine.newBuilder().expireAfterWrite(STATISTICS_AGE).build();
 
   private final int efSearch;
   private final int probes;
@@ -75,6 +100,25 @@ final class PostgresVectorIndex implements VectorIndex {
   }
 
   @Override
+  public void written(String userId) {
+    if (userId == null) {
+      ownerRows.invalidateAll();
+    } else {
+      ownerRows.invalidate(userId);
+    }
+  }
+
+  @Override
+  public Changes changes(DSLContext ctx, Collection<String> owners) {
+    return new Changes() {
+      @Override
+      public void committed() {
+        ownerRows.invalidateAll(owners);
+      }
+    };
+  }
+
+  @Override
   public List<Hit> search(
       DSLContext ctx,
       float[] query,
@@ -82,57 +126,169 @@ final class PostgresVectorIndex implements VectorIndex {
       SearchScope scope,
       VectorSettings settings,
       boolean inTransaction) {
-    // set_config(…, true) lasts until the transaction ends: give the search one of its own
-    return inTransaction
-        ? nearest(ctx, query, k, scope, settings)
-        : ctx.transactionResult(cfg -> nearest(cfg.dsl(), query, k, scope, settings));
+    return ctx.connectionResult(c -> search(c, query, k, scope, settings));
   }
 
-  private List<Hit> nearest(
-      DSLContext ctx, float[] query, int k, SearchScope scope, VectorSettings settings) {
-    ctx.select(
-            setLocal("hnsw.ef_search", val(Integer.toString(Math.max(efSearch, k)))),
-            setLocal("hnsw.iterative_scan", inline("strict_order")),
-            setLocal("ivfflat.probes", val(Integer.toString(probes))),
-            setLocal("ivfflat.iterative_scan", inline("relaxed_order")))
-        .fetch();
-
-    Field<float[]> q = val(query, embeddingType(settings.dimension()));
-    Field<Double> distance =
-        DSL.field("{0} " + operator(settings) + " {1}", Double.class, EMBEDDING, q);
-    List<Condition> where = new ArrayList<>();
-    where.add(USER.eq(scope.userId()));
-    if (!scope.documentIds().isEmpty()) {
-      where.add(DOCUMENT.in(scope.documentIds()));
-    }
-    if (!scope.metadataEquals().isEmpty()) {
-      // metadata is a flat object of strings, so containment is equality on every given key
-      where.add(
-          DSL.condition(
-              "{0} @> cast({1} as jsonb)", METADATA, val(Json.write(scope.metadataEquals()))));
-    }
-    // The index yields rows by distance alone; WITH TIES keeps every row tied with the k-th, and
-    // the outer query breaks ties by id, as the contract orders them.
-    Table<?> candidates =
-        ctx.select(ID, distance.as(DISTANCE))
-            .from(CHUNKS)
-            .where(where)
-            .orderBy(distance)
-            .limit(k)
-            .withTies()
-            .asTable("candidates");
-    Field<String> id = candidates.field(ID.getUnqualifiedName(), String.class);
-    Field<Double> d = candidates.field(DISTANCE.getUnqualifiedName(), Double.class);
-    return ctx.select(id, d)
-        .from(candidates)
-        .orderBy(d, id)
-        .limit(k)
-        .fetch(r -> new Hit(r.value1(), r.value2()));
+  /** Which way a search goes. */
+  enum Plan {
+    /** Through the approximate index. */
+    INDEX,
+    /** Through the owner's btree index, every row of the scope ranked. */
+    EXACT
   }
 
-  /** {@code set_config(name, value, true)}: the setting lasts until the transaction ends. */
-  private static Field<String> setLocal(String name, Field<String> value) {
-    return DSL.function("set_config", String.class, inline(name), value, inline(true));
+  /**
+   * How a search of this owner runs, from its row count against the table's.
+   *
+   * @param c a connection
+   * @param userId the owner
+   * @return the plan
+   * @throws SQLException when the counts cannot be read
+   */
+  Plan plan(Connection c, String userId) throws SQLException {
+    long owner = counted(ownerRows, userId, c, "SELECT count(*) FROM chunks WHERE user_id = ?");
+    if (owner <= EXACT_ROWS) {
+      return Plan.EXACT;
+    }
+    // reltuples is -1 until the table was first vacuumed or analyzed; count it then
+    long table =
+        counted(
+            tableRows,
+            "chunks",
+            c,
+            "SELECT CASE WHEN reltuples < 0 THEN (SELECT count(*) FROM chunks)"
+                + " ELSE reltuples::bigint END FROM pg_class WHERE oid = to_regclass(?)");
+    return owner <= EXACT_SHARE * table ? Plan.EXACT : Plan.INDEX;
+  }
+
+  private static long counted(Cache<String, Long> cache, String key, Connection c, String sql)
+      throws SQLException {
+    Long known = cache.getIfPresent(key);
+    if (known != null) {
+      return known;
+    }
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, key);
+      try (ResultSet rs = s.executeQuery()) {
+        long count = rs.next() ? rs.getLong(1) : 0;
+        cache.put(key, count);
+        return count;
+      }
+    }
+  }
+
+  private List<Hit> search(
+      Connection c, float[] query, int k, SearchScope scope, VectorSettings settings)
+      throws SQLException {
+    boolean half = settings.halfPrecision();
+    if (!half) {
+      // sends and receives vector in binary on this connection (cheap once registered)
+      c.unwrap(PGConnection.class).addDataType("vector", PGvector.class);
+    }
+    Plan plan = plan(c, scope.userId());
+    String sql = statement(plan, settings, scope);
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      int i = 1;
+      if (plan == Plan.INDEX) {
+        s.setString(i++, Integer.toString(Math.max(efSearch, k)));
+        s.setString(i++, Integer.toString(probes));
+      }
+      if (half) {
+        s.setString(i++, new PGhalfvec(query).getValue());
+      } else {
+        s.setObject(i++, new PGvector(query));
+      }
+      s.setString(i++, scope.userId());
+      if (!scope.documentIds().isEmpty()) {
+        s.setArray(i++, c.createArrayOf("text", scope.documentIds().toArray()));
+      }
+      if (!scope.metadataEquals().isEmpty()) {
+        s.setString(i++, Json.write(scope.metadataEquals()));
+      }
+      s.setInt(i++, k);
+      if (plan == Plan.INDEX) {
+        s.setInt(i, k);
+      }
+      s.execute();
+      if (plan == Plan.INDEX) {
+        s.getMoreResults(); // past the settings' row
+      }
+      List<Hit> hits = new ArrayList<>(k);
+      try (ResultSet rs = s.getResultSet()) {
+        while (rs.next()) {
+          hits.add(new Hit(rs.getString(1), rs.getDouble(10), Optional.of(chunk(rs, half))));
+        }
+      }
+      return hits;
+    }
+  }
+
+  private static Chunk chunk(ResultSet rs, boolean half) throws SQLException {
+    float[] embedding =
+        half ? new PGhalfvec(rs.getString(7)).toArray() : ((PGvector) rs.getObject(7)).toArray();
+    return new Chunk(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getInt(4),
+        rs.getString(5),
+        Json.read(rs.getString(6)),
+        embedding,
+        rs.getString(8),
+        Optional.of(rs.getObject(9, OffsetDateTime.class).toInstant()));
+  }
+
+  /**
+   * The search statement: for the index, its settings first, then {@link #query}, one round trip.
+   */
+  private String statement(Plan plan, VectorSettings settings, SearchScope scope) {
+    boolean documents = !scope.documentIds().isEmpty();
+    boolean metadata = !scope.metadataEquals().isEmpty();
+    String key = plan + " " + settings.halfPrecision() + settings.metric() + documents + metadata;
+    return statements.computeIfAbsent(
+        key,
+        x ->
+            plan == Plan.EXACT
+                ? query(plan, settings, scope)
+                : "SELECT set_config('hnsw.ef_search', ?, true),"
+                    + " set_config('hnsw.iterative_scan', 'strict_order', true),"
+                    + " set_config('ivfflat.probes', ?, true),"
+                    + " set_config('ivfflat.iterative_scan', 'relaxed_order', true); "
+                    + query(plan, settings, scope));
+  }
+
+  /**
+   * The query of a search. Through the index: the k nearest by distance alone (which the index
+   * yields) with every row tied with the k-th, ordered again with ties by id, as the contract
+   * orders them. Exact: the scope's rows behind an {@code OFFSET 0} fence, which keeps the planner
+   * from answering the outer {@code ORDER BY} with the approximate index.
+   *
+   * @param plan the plan
+   * @param settings the store's settings
+   * @param scope which filters the query has (their values are bound)
+   * @return the SQL, binding the query vector, the owner, the documents and metadata if the scope
+   *     has them, then k (twice through the index)
+   */
+  static String query(Plan plan, VectorSettings settings, SearchScope scope) {
+    String scoped =
+        "SELECT "
+            + COLUMNS
+            + ", embedding "
+            + operator(settings)
+            + " ?::"
+            + (settings.halfPrecision() ? "halfvec" : "vector")
+            + " AS distance FROM chunks WHERE user_id = ?"
+            + (scope.documentIds().isEmpty() ? "" : " AND document_id = ANY (?)")
+            // metadata is a flat object of strings: containment is equality on every key
+            + (scope.metadataEquals().isEmpty() ? "" : " AND metadata @> ?::jsonb");
+    String outer = "SELECT " + COLUMNS + ", distance FROM (";
+    if (plan == Plan.EXACT) {
+      return outer + scoped + " OFFSET 0) scoped ORDER BY distance, id LIMIT ?";
+    }
+    return outer
+        + scoped
+        + " ORDER BY distance FETCH FIRST ? ROWS WITH TIES) candidates"
+        + " ORDER BY distance, id LIMIT ?";
   }
 
   /** pgvector's operator for the metric; {@code <#>} is the negative inner product. */
