@@ -11,6 +11,10 @@ import dev.polydb.api.SearchScope;
 import dev.polydb.api.VectorSettings;
 import dev.polydb.api.VectorStore;
 import dev.polydb.api.internal.Check;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -25,9 +29,16 @@ import java.util.Set;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
+import org.jooq.impl.DSL;
 
 final class JooqVectorStore implements VectorStore {
   private static final int MAX_BATCH = 10_000;
+
+  /**
+   * Rows per upsert statement: 900 bound values, within SQLite's and Postgres's limits, and few
+   * enough statements per batch that their round trips no longer count.
+   */
+  private static final int ROWS_PER_STATEMENT = 100;
 
   private final Session s;
   private final Tables.Chunks c;
@@ -89,83 +100,127 @@ final class JooqVectorStore implements VectorStore {
     }
     Written written = new Written(owners);
     try {
-      return written.done(
-          s.write(
-              "chunk upsert",
-              ctx -> {
-                // every embedding is checked against the fixed dimension and metric before the
-                // first
-                // chunk's model may be claimed: refused input writes nothing, not even in a
-                // rollback
-                VectorSettings fixed = settings(ctx);
-                Map<String, float[]> embeddings = new HashMap<>();
-                for (Chunk chunk : chunks) {
-                  embeddings.put(chunk.id(), storable("embedding", chunk.embedding(), fixed));
-                }
-                VectorSettings settings = claimModel(ctx, fixed, chunks.get(0).model());
-                for (Chunk chunk : chunks) {
-                  if (!settings.model().orElseThrow().equals(chunk.model())) {
-                    throw new DbValidationException(
-                        "model",
-                        "must be the store's embedding model "
-                            + settings.model().orElseThrow()
-                            + ": "
-                            + chunk.model());
-                  }
-                }
-                for (String owner : owners) {
-                  Owners.require(s, ctx, owner);
-                }
-                VectorIndex.Changes changes = written.start(ctx);
-                Map<String, String> held = new HashMap<>();
-                ctx.select(c.id, c.userId)
-                    .from(c.table)
-                    .where(c.id.in(ids))
-                    .forEach(r -> held.put(r.get(c.id), r.get(c.userId)));
-                var now = s.now();
-                // rows are written in id order, so overlapping batches never deadlock (Postgres)
-                List<Chunk> byId = chunks.stream().sorted(Comparator.comparing(Chunk::id)).toList();
-                for (Chunk chunk : byId) {
-                  String owner = held.get(chunk.id());
-                  if (owner != null && !owner.equals(chunk.userId())) {
-                    throw new DbConflictException(
-                        "chunk id belongs to another user: " + chunk.id());
-                  }
-                  String metadata = Json.write(chunk.metadata());
-                  int count =
-                      ctx.insertInto(c.table)
-                          .set(c.id, chunk.id())
-                          .set(c.userId, chunk.userId())
-                          .set(c.documentId, chunk.documentId())
-                          .set(c.chunkIndex, chunk.chunkIndex())
-                          .set(c.text, chunk.text())
-                          .set(c.metadata, metadata)
-                          .set(c.embedding, embeddings.get(chunk.id()))
-                          .set(c.model, chunk.model())
-                          .set(c.createdAt, now)
-                          .onConflict(c.id)
-                          .doUpdate()
-                          .set(replacedFromProposed)
-                          // a row another user inserted since the check above is not taken over
-                          .where(c.userId.eq(excluded(c.userId)))
-                          .execute();
-                  if (count == 0) {
-                    throw new DbConflictException(
-                        "chunk id belongs to another user: " + chunk.id());
-                  }
-                  changes.upserted(
-                      chunk.id(),
-                      chunk.userId(),
-                      chunk.documentId(),
-                      chunk.metadata(),
-                      embeddings.get(chunk.id()));
-                }
-                changes.end(ctx);
-                return chunks.size();
-              }));
+      return written.done(s.write("chunk upsert", ctx -> upsert(ctx, chunks, owners, written)));
     } finally {
       written.settle();
     }
+  }
+
+  private int upsert(DSLContext ctx, List<Chunk> chunks, Set<String> owners, Written written) {
+    // every embedding is checked against the fixed dimension and metric before the first chunk's
+    // model may be claimed: refused input writes nothing, not even in a rollback
+    VectorSettings fixed = settings(ctx);
+    Map<String, float[]> embeddings = new HashMap<>();
+    for (Chunk chunk : chunks) {
+      embeddings.put(chunk.id(), storable("embedding", chunk.embedding(), fixed));
+    }
+    VectorSettings settings = claimModel(ctx, fixed, chunks.get(0).model());
+    for (Chunk chunk : chunks) {
+      if (!settings.model().orElseThrow().equals(chunk.model())) {
+        throw new DbValidationException(
+            "model",
+            "must be the store's embedding model "
+                + settings.model().orElseThrow()
+                + ": "
+                + chunk.model());
+      }
+    }
+    for (String owner : owners) {
+      Owners.require(s, ctx, owner);
+    }
+    VectorIndex.Changes changes = written.start(ctx);
+    Instant now = s.now();
+    // rows are written in id order, so overlapping batches never deadlock (Postgres)
+    List<Chunk> byId = chunks.stream().sorted(Comparator.comparing(Chunk::id)).toList();
+    for (int from = 0; from < byId.size(); from += ROWS_PER_STATEMENT) {
+      List<Chunk> rows = byId.subList(from, Math.min(byId.size(), from + ROWS_PER_STATEMENT));
+      int count = Session.jdbc(ctx, conn -> insert(conn, rows, embeddings, now));
+      if (count != rows.size()) {
+        // the statement takes over no row of another user's: name the first it left alone
+        throw new DbConflictException(
+            "chunk id belongs to another user: " + heldByOthers(ctx, rows));
+      }
+    }
+    for (Chunk chunk : byId) {
+      changes.upserted(
+          chunk.id(),
+          chunk.userId(),
+          chunk.documentId(),
+          chunk.metadata(),
+          embeddings.get(chunk.id()));
+    }
+    changes.end(ctx);
+    return chunks.size();
+  }
+
+  /** Inserts or replaces the rows with one statement; returns how many it wrote. */
+  private int insert(
+      Connection conn, List<Chunk> rows, Map<String, float[]> embeddings, Instant now)
+      throws SQLException {
+    try (PreparedStatement st = conn.prepareStatement(upsertStatement(rows.size()))) {
+      int i = 1;
+      for (Chunk chunk : rows) {
+        st.setString(i++, chunk.id());
+        st.setString(i++, chunk.userId());
+        st.setString(i++, chunk.documentId());
+        st.setInt(i++, chunk.chunkIndex());
+        st.setString(i++, chunk.text());
+        st.setString(i++, Json.write(chunk.metadata()));
+        st.setObject(i++, index.jdbcValue(embeddings.get(chunk.id())));
+        st.setString(i++, chunk.model());
+        s.core.backend.setInstant(st, i++, now);
+      }
+      return st.executeUpdate();
+    }
+  }
+
+  /**
+   * The upsert of {@code rows} chunks in one statement, rendered once per row count: an id another
+   * user holds is left alone (its row is not counted), all other columns but the creation time are
+   * replaced.
+   */
+  private String upsertStatement(int rows) {
+    return s.sql(
+        "chunks.upsert." + rows,
+        () -> {
+          List<Field<?>> columns =
+              List.of(
+                  c.id,
+                  c.userId,
+                  c.documentId,
+                  c.chunkIndex,
+                  c.text,
+                  c.metadata,
+                  c.embedding,
+                  c.model,
+                  c.createdAt);
+          var insert = s.core.dsl.insertInto(c.table, columns);
+          for (int r = 0; r < rows; r++) {
+            insert =
+                insert.values(
+                    columns.stream().map(f -> (Field<?>) DSL.param(f.getDataType())).toList());
+          }
+          return s.render(
+              insert
+                  .onConflict(c.id)
+                  .doUpdate()
+                  .set(replacedFromProposed)
+                  .where(c.userId.eq(excluded(c.userId))));
+        });
+  }
+
+  /** The first of the rows whose id another user holds. */
+  private String heldByOthers(DSLContext ctx, List<Chunk> rows) {
+    Map<String, String> held = new HashMap<>();
+    ctx.select(c.id, c.userId)
+        .from(c.table)
+        .where(c.id.in(rows.stream().map(Chunk::id).toList()))
+        .forEach(r -> held.put(r.get(c.id), r.get(c.userId)));
+    return rows.stream()
+        .filter(chunk -> !chunk.userId().equals(held.get(chunk.id())))
+        .map(Chunk::id)
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("the upsert wrote fewer rows than it had"));
   }
 
   /** The store records one model: the configured one, or else the first one written. */

@@ -22,6 +22,14 @@ public interface VectorIndex {
   DataType<float[]> embeddingType(int dimension);
 
   /**
+   * An embedding as JDBC binds it where {@link #embeddingType} is rendered.
+   *
+   * @param embedding the embedding, as stored
+   * @return the value for {@code setObject}
+   */
+  Object jdbcValue(float[] embedding);
+
+  /**
    * Finds the nearest chunks of the scope.
    *
    * @param ctx where to run queries

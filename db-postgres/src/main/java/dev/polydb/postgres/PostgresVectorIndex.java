@@ -95,6 +95,14 @@ final class PostgresVectorIndex implements VectorIndex {
     return SQLDataType.OTHER.asConvertedDataType(new EmbeddingBinding(type(dimension)));
   }
 
+  @Override
+  public Object jdbcValue(float[] embedding) {
+    // a halfvec statement casts the bound text; a vector travels in binary where registered
+    return embedding.length > VectorSettings.MAX_FULL_PRECISION_DIMENSION
+        ? new PGhalfvec(embedding).getValue()
+        : new PGvector(embedding);
+  }
+
   private static String type(int dimension) {
     return new Migrations.Settings(dimension, "cosine", Optional.empty()).embeddingType();
   }

@@ -70,6 +70,11 @@ final class SqliteVectorIndex implements VectorIndex {
   }
 
   @Override
+  public Object jdbcValue(float[] embedding) {
+    return Floats.encode(embedding);
+  }
+
+  @Override
   public void written(String userId) {
     if (userId == null) {
       owners.invalidateAll();
