@@ -1,5 +1,7 @@
 package dev.polydb.examples;
 
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import dev.polydb.api.Chunk;
 import dev.polydb.api.ChunkMatch;
 import dev.polydb.api.DbConfig;
@@ -18,26 +20,33 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * One user's life through the public API: sign-in, refresh tokens with rotation and reuse
  * detection, a subscription fed by webhooks (one delivered twice), journal entries, a search over
- * stored chunks, and account deletion.
+ * stored chunks by meaning, and account deletion.
  *
  * <p>With {@code DATABASE_URL} unset it runs on a SQLite file of its own, {@value #EXAMPLE_FILE},
  * so that it never migrates the file an application opens by default; point {@code DATABASE_URL} at
  * Postgres to run it there. It keeps the library's vector settings (or those {@code
  * DB_VECTOR_DIMENSION} and its siblings set), so that it never fixes a dimension on a database the
- * application will use: its embeddings are three-topic vectors padded with zeros.
+ * application will use. Its embeddings come from a real sentence-embedding model, all-MiniLM-L6-v2,
+ * which runs in-process and offline from its Maven artifact; its 384 dimensions are padded with
+ * zeros to the store's.
  */
 public final class UserLifecycle {
   /** Where the example writes when {@code DATABASE_URL} is unset. */
   public static final String EXAMPLE_FILE = "data/polydb-example.db";
 
+  /** The model's name, recorded as the store's embedding model. */
+  public static final String MODEL_NAME = "all-MiniLM-L6-v2";
+
   private final DbProvider db;
   private final Consumer<String> out;
+  private final EmbeddingModel model = new AllMiniLmL6V2EmbeddingModel();
 
   /**
    * Creates the walk-through.
@@ -156,21 +165,16 @@ public final class UserLifecycle {
     db.vectors()
         .upsert(
             List.of(
-                chunk(
-                    subject + "-c0", user, "guide", 0, "How to brew coffee", "en", 0.9f, 0.1f, 0f),
-                chunk(subject + "-c1", user, "guide", 1, "How to brew tea", "en", 0.1f, 0.9f, 0f),
-                chunk(subject + "-c2", user, "notes", 0, "Kaffee kochen", "de", 0.8f, 0.2f, 0.1f)));
-    float[] coffee = embedding(1f, 0f, 0f);
-    List<ChunkMatch> hits = db.vectors().search(coffee, 2, SearchScope.user(user.id()));
+                chunk(subject + "-c0", user, "guide", 0, "Brewing coffee with a French press"),
+                chunk(subject + "-c1", user, "guide", 1, "Steeping green tea at the right heat"),
+                chunk(subject + "-c2", user, "notes", 0, "Fixing a flat tyre on a bicycle")));
+    out.accept("search \"coffee\": " + found(search("coffee", 2, SearchScope.user(user.id()))));
     out.accept(
-        "search \"coffee\": "
-            + hits.stream()
-                .map(h -> h.chunk().text() + String.format(" (%.3f)", h.distance()))
-                .toList());
-    List<ChunkMatch> english =
-        db.vectors().search(coffee, 2, SearchScope.user(user.id()).withMetadata("lang", "en"));
+        "search \"mending a punctured bike wheel\": "
+            + found(search("mending a punctured bike wheel", 1, SearchScope.user(user.id()))));
     out.accept(
-        "search \"coffee\" in English: " + english.stream().map(h -> h.chunk().text()).toList());
+        "search \"coffee\" in the notes only: "
+            + found(search("coffee", 1, SearchScope.user(user.id()).documents("notes"))));
 
     db.jtis().revoke("jti-" + subject, user.id(), Instant.now().plus(Duration.ofHours(1)));
     out.accept("access token revoked: " + db.jtis().isRevoked("jti-" + subject));
@@ -184,26 +188,40 @@ public final class UserLifecycle {
             + ", journal bytes "
             + db.journal().totalBytes(user.id())
             + ", search hits "
-            + db.vectors().search(coffee, 2, SearchScope.user(user.id())).size()
+            + search("coffee", 2, SearchScope.user(user.id())).size()
             + ", subscription events kept "
             + db.subscriptions().listEvents("stripe", "sub_" + subject).size());
   }
 
-  private Chunk chunk(
-      String id, User owner, String document, int index, String text, String lang, float... e) {
-    return Chunk.of(
-        id,
-        owner.id(),
-        document,
-        index,
-        text,
-        Map.of("lang", lang),
-        embedding(e),
-        "example-embedder");
+  private Chunk chunk(String id, User owner, String document, int index, String text) {
+    return Chunk.of(id, owner.id(), document, index, text, Map.of(), embed(text), MODEL_NAME);
   }
 
-  /** A vector of the store's dimension that starts with the given topic weights. */
-  private float[] embedding(float... topics) {
-    return Arrays.copyOf(topics, db.vectors().settings().dimension());
+  private List<ChunkMatch> search(String text, int k, SearchScope scope) {
+    return db.vectors().search(embed(text), k, scope);
+  }
+
+  private static String found(List<ChunkMatch> matches) {
+    return matches.stream()
+        .map(m -> m.chunk().text() + String.format(Locale.ROOT, " (distance %.2f)", m.distance()))
+        .toList()
+        .toString();
+  }
+
+  /**
+   * The model's embedding of the text, padded with zeros to the store's dimension: zeros change no
+   * distance, so the example runs on a store of any dimension from 384 up.
+   */
+  private float[] embed(String text) {
+    float[] vector = model.embed(text).content().vector();
+    int dimension = db.vectors().settings().dimension();
+    if (dimension < vector.length) {
+      throw new IllegalStateException(
+          "the example's model makes "
+              + vector.length
+              + "-dimensional embeddings; the store takes "
+              + dimension);
+    }
+    return Arrays.copyOf(vector, dimension);
   }
 }

@@ -32,8 +32,12 @@ class UserLifecycleTest {
           "active subscription: true",
           "journal: 2 entries, newest \"Second entry 😀\", 39 bytes in all",
           "journal after edit: 42 bytes in all",
-          "search \"coffee\": [How to brew coffee (0.006), Kaffee kochen (0.037)]",
-          "search \"coffee\" in English: [How to brew coffee, How to brew tea]",
+          // by meaning: the drinks before the bicycle, and a paraphrase finds its source
+          "search \"coffee\": [Brewing coffee with a French press (distance 0.45),"
+              + " Steeping green tea at the right heat (distance 0.72)]",
+          "search \"mending a punctured bike wheel\": [Fixing a flat tyre on a bicycle"
+              + " (distance 0.53)]",
+          "search \"coffee\" in the notes only: [Fixing a flat tyre on a bicycle (distance 1.06)]",
           "access token revoked: true",
           "account deleted: true, user found false, journal bytes 0, search hits 0,"
               + " subscription events kept 1");
