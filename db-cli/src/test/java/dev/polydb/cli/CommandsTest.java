@@ -58,13 +58,13 @@ class CommandsTest {
 
     Cli.Run migrate = Cli.run("migrate", "--url", url, "--json");
     assertThat(migrate.exit()).as(migrate.all()).isZero();
-    assertThat(migrate.out()).contains("\"before\" : \"none\"").contains("\"after\" : \"2\"");
-    assertThat(Cli.run("migrate", "--url", url).out()).contains("schema version 2, up to date");
+    assertThat(migrate.out()).contains("\"before\" : \"none\"").contains("\"after\" : \"3\"");
+    assertThat(Cli.run("migrate", "--url", url).out()).contains("schema version 3, up to date");
 
     Cli.Run info = Cli.run("info", "--url", url, "--json");
     assertThat(info.exit()).isZero();
     assertThat(info.out())
-        .contains("\"current\" : \"2\"")
+        .contains("\"current\" : \"3\"")
         .contains("\"version\" : \"1\"")
         .contains("\"state\" : \"Success\"");
     Cli.Run valid = Cli.run("validate", "--url", url);
@@ -97,7 +97,7 @@ class CommandsTest {
     Cli.Run healthy = Cli.run("doctor", "--url", url, "--json");
 
     assertThat(healthy.exit()).as(healthy.all()).isZero();
-    assertThat(healthy.out()).contains("\"schemaVersion\" : \"2\"").contains("\"problems\" : [ ]");
+    assertThat(healthy.out()).contains("\"schemaVersion\" : \"3\"").contains("\"problems\" : [ ]");
     if (engine.equals("sqlite")) {
       assertThat(healthy.out())
           .contains("\"journalMode\" : \"wal\"")
@@ -109,11 +109,11 @@ class CommandsTest {
     }
     try (Connection c = connection(engine, url);
         Statement s = c.createStatement()) {
-      s.executeUpdate("DELETE FROM schema_migrations WHERE version = '2'");
+      s.executeUpdate("DELETE FROM schema_migrations WHERE version = '3'");
     }
     Cli.Run behind = Cli.run(Map.of("DATABASE_URL", url), "doctor");
     assertThat(behind.exit()).isEqualTo(1);
-    assertThat(behind.out()).contains("problem: schema version 1 is not this tool's 2");
+    assertThat(behind.out()).contains("problem: schema version 2 is not this tool's 3");
   }
 
   private Connection connection(String engine, String url) throws Exception {

@@ -53,13 +53,13 @@ class CopyRefusalsTest {
     String source = SampleDatabase.write(file, 4, 1);
     try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement s = c.createStatement()) {
-      s.executeUpdate("DELETE FROM schema_migrations WHERE version = '2'");
+      s.executeUpdate("DELETE FROM schema_migrations WHERE version = '3'");
     }
     String target = databases.newUrl();
 
     Cli.Run run = Cli.run("copy", "--from", source, "--to", target);
 
-    assertRefused(run, "is at schema version 1");
+    assertRefused(run, "is at schema version 2");
     assertThat(run.err()).contains("polydb migrate");
     assertUntouched(target);
   }
@@ -72,13 +72,13 @@ class CopyRefusalsTest {
         .isZero();
     try (Connection c = databases.dataSource(target).getConnection();
         Statement s = c.createStatement()) {
-      s.executeUpdate("DELETE FROM schema_migrations WHERE version = '2'");
+      s.executeUpdate("DELETE FROM schema_migrations WHERE version = '3'");
     }
 
     Cli.Run run = Cli.run("copy", "--from", source, "--to", target);
 
     assertRefused(run, "target");
-    assertThat(run.err()).contains("is at schema version 1 and the source at 2");
+    assertThat(run.err()).contains("is at schema version 2 and the source at 3");
     try (Connection c = databases.dataSource(target).getConnection();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT count(*) FROM users")) {
