@@ -111,19 +111,91 @@ final class Core {
       // only closing the connection throws it here: the transaction had ended
       throw translate(Sql.wrap(e), operation);
     } catch (RuntimeException e) {
-      SQLException sql = committing.get() ? SqlStates.find(e) : null;
-      if (sql != null && SqlStates.isConnectionLoss(sql)) {
-        throw new DbOutcomeUnknownException(
-            Errors.message(
-                operation,
-                "the connection was lost while committing, so it may or may not have been"
-                    + " applied; retry only an idempotent write, else read back first",
-                sql),
-            sql.getSQLState(),
-            e);
-      }
-      throw translate(e, operation);
+      throw outcome(e, committing.get(), operation);
     }
+  }
+
+  /**
+   * Runs one call's write transaction as {@link #transaction} does, with plain JDBC around it
+   * instead of jOOQ's transaction: about a tenth of the client time a small write costs, which
+   * counts when writers queue behind SQLite's lock. The work runs no nested transaction (a jOOQ
+   * savepoint needs jOOQ's own transaction around it); {@code inTransaction} goes through {@link
+   * #transaction}.
+   */
+  <T> T write(String operation, Function<DSLContext, T> work) {
+    AtomicBoolean committing = new AtomicBoolean();
+    try (Connection c = connection(operation)) {
+      DSLContext on = DSL.using(dsl.configuration().derive(new DefaultConnectionProvider(c)));
+      return backend.lockedWrite(
+          () -> {
+            try {
+              begin(c);
+              T result;
+              try {
+                result = work.apply(on);
+              } catch (RuntimeException e) {
+                rollback(c, e);
+                throw e;
+              }
+              committing.set(true);
+              c.commit();
+              // on a failure above, the pool rolls back and restores autocommit on return
+              c.setAutoCommit(true);
+              return result;
+            } catch (SQLException e) {
+              throw Sql.wrap(e);
+            }
+          });
+    } catch (SQLException e) {
+      throw translate(Sql.wrap(e), operation);
+    } catch (RuntimeException e) {
+      throw outcome(e, committing.get(), operation);
+    }
+  }
+
+  /**
+   * Ends autocommit. A driver may fail after it changed its mode (sqlite-jdbc, whose BEGIN
+   * IMMEDIATE finds the database busy); the pool then believes autocommit is still on and would
+   * hand the connection out as it is: it is put back first.
+   */
+  private static void begin(Connection c) throws SQLException {
+    try {
+      c.setAutoCommit(false);
+    } catch (SQLException e) {
+      try {
+        c.setAutoCommit(true);
+      } catch (SQLException restore) {
+        e.addSuppressed(restore);
+      }
+      throw e;
+    }
+  }
+
+  private static void rollback(Connection c, RuntimeException cause) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  /**
+   * The failure of a transaction as the caller sees it: unknown if the connection was lost while
+   * committing, else translated.
+   */
+  private RuntimeException outcome(RuntimeException e, boolean committing, String operation) {
+    SQLException sql = committing ? SqlStates.find(e) : null;
+    if (sql != null && SqlStates.isConnectionLoss(sql)) {
+      return new DbOutcomeUnknownException(
+          Errors.message(
+              operation,
+              "the connection was lost while committing, so it may or may not have been"
+                  + " applied; retry only an idempotent write, else read back first",
+              sql),
+          sql.getSQLState(),
+          e);
+    }
+    return translate(e, operation);
   }
 
   /**

@@ -161,6 +161,6 @@ final class Session {
         throw core.translate(e, operation);
       }
     }
-    return core.transaction(operation, work);
+    return core.write(operation, work);
   }
 }
