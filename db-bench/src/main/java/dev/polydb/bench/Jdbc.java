@@ -1,5 +1,8 @@
 package dev.polydb.bench;
 
+import com.pgvector.PGvector;
+import dev.polydb.api.Chunk;
+import dev.polydb.api.ChunkMatch;
 import dev.polydb.api.IssuedToken;
 import dev.polydb.api.JournalEntry;
 import dev.polydb.api.RefreshToken;
@@ -7,6 +10,7 @@ import dev.polydb.api.Subscription;
 import dev.polydb.api.SubscriptionStatus;
 import dev.polydb.api.User;
 import dev.polydb.api.UserProfile;
+import dev.polydb.jooq.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -44,6 +48,8 @@ final class Jdbc {
   private static final String TOKEN_COLUMNS =
       "id, user_id, family_id, parent_id, token_hash, fingerprint, grace_seal, issued_at,"
           + " expires_at, family_expires_at, rotated_at, revoked_at";
+  private static final String CHUNK_COLUMNS =
+      "id, user_id, document_id, chunk_index, text, metadata, embedding, model, created_at";
 
   // DB_PAST_DUE_GRACE, as the fixture leaves it: 0s
   private static final Duration PAST_DUE_GRACE = Duration.ZERO;
@@ -381,6 +387,53 @@ final class Jdbc {
       setInstant(s, 9, familyExpires);
       s.setString(10, seal);
       s.executeUpdate();
+    }
+  }
+
+  /**
+   * vectors().search on Postgres: the {@code k} chunks of one owner nearest to {@code query} by
+   * cosine distance through the HNSW index, as well as it can be written by hand: one round trip of
+   * two statements (PgJDBC sends them before one Sync, so they share an implicit transaction), the
+   * first setting the search's candidate list and pgvector 0.8's strict-order iterative scan for
+   * that transaction alone, so that the filter on the owner still yields k rows; vectors in binary
+   * through pgvector-java's registered type.
+   */
+  List<ChunkMatch> searchChunks(float[] query, int k, String userId, int efSearch)
+      throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT set_config('hnsw.ef_search', ?, true),"
+                    + " set_config('hnsw.iterative_scan', 'strict_order', true); SELECT "
+                    + CHUNK_COLUMNS
+                    + ", embedding <=> ?::vector AS distance FROM chunks WHERE user_id = ?"
+                    + " ORDER BY distance LIMIT ?")) {
+      PGvector.addVectorType(c);
+      s.setString(1, Integer.toString(Math.max(efSearch, k)));
+      s.setObject(2, new PGvector(query));
+      s.setString(3, userId);
+      s.setInt(4, k);
+      s.execute();
+      s.getMoreResults();
+      List<ChunkMatch> matches = new ArrayList<>(k);
+      try (ResultSet rs = s.getResultSet()) {
+        while (rs.next()) {
+          Chunk chunk =
+              new Chunk(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getInt(4),
+                  rs.getString(5),
+                  // the flat map of strings, read by the library's parser: the same work
+                  Json.read(rs.getString(6)),
+                  ((PGvector) rs.getObject(7)).toArray(),
+                  rs.getString(8),
+                  Optional.of(instant(rs, 9)));
+          matches.add(new ChunkMatch(chunk, rs.getDouble(10)));
+        }
+      }
+      return matches;
     }
   }
 
