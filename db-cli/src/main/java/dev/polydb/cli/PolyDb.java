@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       CopyCommand.class,
       VerifyCommand.class,
       DoctorCommand.class,
+      VectorIndexCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -331,13 +331,8 @@ final class JooqVectorStore implements VectorStore {
               index.search(ctx, comparable, k, scope, settings, s.inTransaction());
           List<String> unread =
               hits.stream().filter(h -> h.chunk().isEmpty()).map(VectorIndex.Hit::id).toList();
-          Map<String, Chunk> byId = new HashMap<>();
-          if (!unread.isEmpty()) {
-            ctx.select(c.all)
-                .from(c.table)
-                .where(c.id.in(unread))
-                .forEach(r -> byId.put(r.get(c.id), map(r)));
-          }
+          Map<String, Chunk> byId =
+              unread.isEmpty() ? Map.of() : Session.jdbc(ctx, conn -> read(conn, unread));
           // a chunk deleted between the scan and the read is left out
           return hits.stream()
               .filter(h -> h.chunk().isPresent() || byId.containsKey(h.id()))
@@ -407,16 +402,48 @@ final class JooqVectorStore implements VectorStore {
     return true;
   }
 
-  private Chunk map(Record r) {
-    return new Chunk(
-        r.get(c.id),
-        r.get(c.userId),
-        r.get(c.documentId),
-        r.get(c.chunkIndex),
-        r.get(c.text),
-        Json.read(r.get(c.metadata)),
-        r.get(c.embedding),
-        r.get(c.model),
-        Optional.of(r.get(c.createdAt)));
+  /**
+   * The chunks with these ids, read with a statement rendered once per power of two of ids: the
+   * missing places repeat the last id, so at most eleven statements serve every k up to 1,000.
+   */
+  private Map<String, Chunk> read(Connection conn, List<String> ids) throws SQLException {
+    int places = Integer.highestOneBit(Math.max(1, ids.size() - 1)) << 1;
+    String sql =
+        s.sql(
+            "chunks.byIds." + places,
+            () ->
+                s.render(
+                    s.core
+                        .dsl
+                        .select(c.all)
+                        .from(c.table)
+                        .where(
+                            c.id.in(
+                                java.util.Collections.nCopies(
+                                    places, DSL.param(c.id.getDataType()))))));
+    Map<String, Chunk> byId = new HashMap<>();
+    try (PreparedStatement st = conn.prepareStatement(sql)) {
+      for (int i = 0; i < places; i++) {
+        st.setString(i + 1, ids.get(Math.min(i, ids.size() - 1)));
+      }
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          // the columns of c.all, in order
+          byId.put(
+              rs.getString(1),
+              new Chunk(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getInt(4),
+                  rs.getString(5),
+                  Json.read(rs.getString(7)),
+                  index.embedding(rs, 8),
+                  rs.getString(6),
+                  Optional.of(s.core.backend.getInstant(rs, 9))));
+        }
+      }
+    }
+    return byId;
   }
 }

@@ -3,6 +3,8 @@ package dev.polydb.jooq;
 import dev.polydb.api.Chunk;
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.VectorSettings;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,16 @@ public interface VectorIndex {
    * @return the value for {@code setObject}
    */
   Object jdbcValue(float[] embedding);
+
+  /**
+   * Reads an embedding column as {@link #embeddingType} stores it.
+   *
+   * @param rs the result set, on a row
+   * @param column the column's index
+   * @return the embedding
+   * @throws SQLException when the column cannot be read
+   */
+  float[] embedding(ResultSet rs, int column) throws SQLException;
 
   /**
    * Finds the nearest chunks of the scope.

@@ -50,13 +50,14 @@ import org.postgresql.PGConnection;
  *
  * <p>A search is one round trip that returns whole chunks. Where the scope is wide it goes through
  * the approximate index: the statement first sets, for its own implicit transaction, {@code
- * hnsw.ef_search} and {@code ivfflat.probes} (whichever index the database has uses its own) and
- * turns on pgvector 0.8's iterative index scans, so that a search narrowed by owner, documents or
- * metadata still returns k rows when the index's first candidates belong to others. Where the owner
- * holds few rows ({@link #EXACT_SHARE} of the table or {@link #EXACT_ROWS} at most), an index over
- * all owners finds too few of its rows to rank them well, so the search scans the owner's rows
- * through its btree index and ranks them exactly. The row counts that decide come from a count per
- * owner and the table's {@code reltuples}, each kept for a minute (see docs/performance.md).
+ * hnsw.ef_search} and {@code ivfflat.probes} (whichever index the database has uses its own), turns
+ * on pgvector 0.8's iterative index scans and asks for custom plans, so that a search narrowed by
+ * owner, documents or metadata still returns k rows when the index's first candidates belong to
+ * others. Where the owner holds few rows ({@link #EXACT_SHARE} of the table or {@link #EXACT_ROWS}
+ * at most), an index over all owners finds too few of its rows to rank them well, so the search
+ * scans the owner's rows through its btree index and ranks them exactly. The row counts that decide
+ * come from a count per owner and the table's {@code reltuples}, each kept for a minute (see
+ * docs/performance.md).
  *
  * <p>Single-precision vectors travel in binary both ways: each connection registers pgvector-java's
  * {@code PGvector}, which PgJDBC then sends and, once a statement is prepared on the server,
@@ -101,6 +102,13 @@ final class PostgresVectorIndex implements VectorIndex {
     return embedding.length > VectorSettings.MAX_FULL_PRECISION_DIMENSION
         ? new PGhalfvec(embedding).getValue()
         : new PGvector(embedding);
+  }
+
+  @Override
+  public float[] embedding(ResultSet rs, int column) throws SQLException {
+    // vector and halfvec share the text form; a registered vector may come back as PGvector
+    Object value = rs.getObject(column);
+    return value instanceof PGvector v ? v.toArray() : new PGvector(rs.getString(column)).toArray();
   }
 
   private static String type(int dimension) {
@@ -215,25 +223,21 @@ final class PostgresVectorIndex implements VectorIndex {
       }
       s.setInt(i++, k);
       if (plan == Plan.INDEX) {
-        s.setInt(i, k);
+        s.setInt(i, k); // the outer LIMIT
       }
       s.execute();
-      if (plan == Plan.INDEX) {
-        s.getMoreResults(); // past the settings' row
-      }
+      s.getMoreResults(); // past the settings' row
       List<Hit> hits = new ArrayList<>(k);
       try (ResultSet rs = s.getResultSet()) {
         while (rs.next()) {
-          hits.add(new Hit(rs.getString(1), rs.getDouble(10), Optional.of(chunk(rs, half))));
+          hits.add(new Hit(rs.getString(1), rs.getDouble(10), Optional.of(chunk(rs))));
         }
       }
       return hits;
     }
   }
 
-  private static Chunk chunk(ResultSet rs, boolean half) throws SQLException {
-    float[] embedding =
-        half ? new PGhalfvec(rs.getString(7)).toArray() : ((PGvector) rs.getObject(7)).toArray();
+  private Chunk chunk(ResultSet rs) throws SQLException {
     return new Chunk(
         rs.getString(1),
         rs.getString(2),
@@ -241,13 +245,18 @@ final class PostgresVectorIndex implements VectorIndex {
         rs.getInt(4),
         rs.getString(5),
         Json.read(rs.getString(6)),
-        embedding,
+        embedding(rs, 7),
         rs.getString(8),
         Optional.of(rs.getObject(9, OffsetDateTime.class).toInstant()));
   }
 
   /**
-   * The search statement: for the index, its settings first, then {@link #query}, one round trip.
+   * The search statement: settings for the query's implicit transaction, then {@link #query}, in
+   * one round trip. Both plans ask for a plan made with the values bound ({@code plan_cache_mode}):
+   * once PgJDBC prepares the statement on the server, Postgres would otherwise settle on a generic
+   * plan, which for the index's query measured 20% slower and for the exact one may scan the whole
+   * table where the owner's rows are few. Through the index, the search's candidate list and
+   * iterative scans too.
    */
   private String statement(Plan plan, VectorSettings settings, SearchScope scope) {
     boolean documents = !scope.documentIds().isEmpty();
@@ -256,13 +265,15 @@ final class PostgresVectorIndex implements VectorIndex {
     return statements.computeIfAbsent(
         key,
         x ->
-            plan == Plan.EXACT
-                ? query(plan, settings, scope)
-                : "SELECT set_config('hnsw.ef_search', ?, true),"
-                    + " set_config('hnsw.iterative_scan', 'strict_order', true),"
-                    + " set_config('ivfflat.probes', ?, true),"
-                    + " set_config('ivfflat.iterative_scan', 'relaxed_order', true); "
-                    + query(plan, settings, scope));
+            "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"
+                + (plan == Plan.EXACT
+                    ? ""
+                    : ", set_config('hnsw.ef_search', ?, true),"
+                        + " set_config('hnsw.iterative_scan', 'strict_order', true),"
+                        + " set_config('ivfflat.probes', ?, true),"
+                        + " set_config('ivfflat.iterative_scan', 'relaxed_order', true)")
+                + "; "
+                + query(plan, settings, scope));
   }
 
   /**

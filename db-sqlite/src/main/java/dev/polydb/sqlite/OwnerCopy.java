@@ -36,18 +36,29 @@ final class OwnerCopy {
   private final int dimension;
   private long epoch;
   private int size;
-  private Row[] rows = new Row[0];
-  private float[] vectors = new float[0];
-  private float[] norms = new float[0];
+  private Row[] rows;
+  private float[] vectors;
+  private float[] norms;
 
   /** The largest norm of any row, or more: an upper bound that deletions do not lower. */
   private float maxNorm;
 
   private final Map<String, Integer> rowById = new HashMap<>();
 
-  OwnerCopy(int dimension, long epoch) {
+  /**
+   * An empty copy.
+   *
+   * @param dimension the embeddings' dimension
+   * @param epoch the owner's epoch it holds
+   * @param expected how many rows to make room for at once (a load counts them first, so that its
+   *     arrays are neither copied while they grow nor left larger than needed)
+   */
+  OwnerCopy(int dimension, long epoch, int expected) {
     this.dimension = dimension;
     this.epoch = epoch;
+    this.rows = new Row[expected];
+    this.vectors = new float[Math.multiplyExact(expected, dimension)];
+    this.norms = new float[expected];
   }
 
   /** Adds a row read from the database, decoding its float32 little-endian blob in place. */

@@ -32,6 +32,7 @@ import org.jooq.impl.SQLDataType;
  */
 final class SqliteVectorIndex implements VectorIndex {
   private static final String EPOCH = "SELECT epoch FROM chunk_epochs WHERE user_id = ?";
+  private static final String OWNER_COUNT = "SELECT count(*) FROM chunks WHERE user_id = ?";
   private static final String OWNER_ROWS =
       "SELECT id, document_id, metadata, embedding FROM chunks WHERE user_id = ?";
 
@@ -72,6 +73,11 @@ final class SqliteVectorIndex implements VectorIndex {
   @Override
   public Object jdbcValue(float[] embedding) {
     return Floats.encode(embedding);
+  }
+
+  @Override
+  public float[] embedding(ResultSet rs, int column) throws SQLException {
+    return Floats.decode(rs.getBytes(column));
   }
 
   @Override
@@ -198,7 +204,15 @@ final class SqliteVectorIndex implements VectorIndex {
   private OwnerCopy load(Connection c, String userId, long epoch, int dimension)
       throws SQLException {
     loads.increment();
-    OwnerCopy copy = new OwnerCopy(dimension, epoch);
+    int expected;
+    try (PreparedStatement s = c.prepareStatement(OWNER_COUNT)) {
+      s.setString(1, userId);
+      try (ResultSet rs = s.executeQuery()) {
+        expected = rs.next() ? rs.getInt(1) : 0;
+      }
+    }
+    // a row written between the count and the read only makes the arrays grow once
+    OwnerCopy copy = new OwnerCopy(dimension, epoch, expected);
     try (PreparedStatement s = c.prepareStatement(OWNER_ROWS)) {
       s.setString(1, userId);
       try (ResultSet rs = s.executeQuery()) {

@@ -465,10 +465,11 @@ public final class Copier {
   /**
    * What is left of a copy into this Postgres database that has not finished: until it has, rows
    * may be missing and keys, foreign keys and indexes are dropped, so the database is not one an
-   * application may use, even where its rows compare equal.
+   * application may use, even where its rows compare equal. A bulk load whose vector index was
+   * dropped ({@link VectorIndexes}) and not built again is reported too.
    *
    * @param c a connection to the database
-   * @return a description with the way out, or empty when no copy is unfinished
+   * @return a description with the way out, or empty when nothing is unfinished
    * @throws SQLException when the catalog cannot be read
    */
   public static Optional<String> unfinished(Connection c) throws SQLException {
@@ -484,6 +485,13 @@ public final class Copier {
         rs.next();
         missing = rs.getLong(1);
       }
+    }
+    if (!loading) {
+      // only `polydb vector-index drop` lists definitions without a copy in progress
+      return Optional.of(
+          missing
+              + " index(es) dropped for a bulk load are not built yet: run `polydb vector-index"
+              + " build`");
     }
     return Optional.of(
         "a polydb copy into it has not finished ("

@@ -39,13 +39,6 @@ final class Rebuilder {
    * Definitions an earlier, interrupted copy dropped stay listed.
    */
   static void dropAll(Connection dst, List<String> tables) throws SQLException {
-    try (Statement s = dst.createStatement()) {
-      s.execute(
-          "CREATE TABLE IF NOT EXISTS "
-              + TABLE
-              + " (step integer NOT NULL, table_name text NOT NULL, name text NOT NULL,"
-              + " definition text NOT NULL, PRIMARY KEY (table_name, name))");
-    }
     List<Definition> found = new ArrayList<>();
     // constraints: foreign keys first, then the keys they may refer to; the indexes behind keys
     // go with them
@@ -75,21 +68,79 @@ final class Rebuilder {
         }
       }
     }
+    found.addAll(indexes(dst, tables, null));
+    dropListed(dst, found);
+  }
+
+  /**
+   * Lists and drops one index that backs no constraint, as {@link #dropAll} drops every index.
+   *
+   * @param dst the database, in a transaction the caller commits
+   * @param table the index's table
+   * @param index the index
+   * @return whether the index existed
+   * @throws SQLException when the catalog cannot be read or the index dropped
+   */
+  static boolean dropIndex(Connection dst, String table, String index) throws SQLException {
+    List<Definition> found = indexes(dst, List.of(table), index);
+    dropListed(dst, found);
+    return !found.isEmpty();
+  }
+
+  /**
+   * Whether a definition is listed as dropped and not yet re-created.
+   *
+   * @param c the database
+   * @param name the constraint's or index's name
+   * @return whether it is listed
+   * @throws SQLException when the list cannot be read
+   */
+  static boolean listed(Connection c, String name) throws SQLException {
+    if (!Copier.tableExists(c, TABLE)) {
+      return false;
+    }
+    try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM " + TABLE + " WHERE name = ?")) {
+      s.setString(1, name);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  /** The indexes of the tables that back no constraint: all of them, or the one named. */
+  private static List<Definition> indexes(Connection dst, List<String> tables, String only)
+      throws SQLException {
+    List<Definition> found = new ArrayList<>();
     try (PreparedStatement s =
         dst.prepareStatement(
             "SELECT t.relname, i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
                 + " JOIN pg_class i ON i.oid = x.indexrelid"
                 + " JOIN pg_class t ON t.oid = x.indrelid"
                 + " WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY (?)"
+                + " AND (?::text IS NULL OR i.relname = ?)"
                 + " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid"
                 + " AND c.conrelid = t.oid)"
                 + " ORDER BY t.relname, i.relname")) {
       s.setArray(1, dst.createArrayOf("text", tables.toArray()));
+      s.setString(2, only);
+      s.setString(3, only);
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
           found.add(new Definition(INDEX, rs.getString(1), rs.getString(2), rs.getString(3)));
         }
       }
+    }
+    return found;
+  }
+
+  /** Lists each definition, then drops it, in the caller's transaction. */
+  private static void dropListed(Connection dst, List<Definition> found) throws SQLException {
+    try (Statement s = dst.createStatement()) {
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS "
+              + TABLE
+              + " (step integer NOT NULL, table_name text NOT NULL, name text NOT NULL,"
+              + " definition text NOT NULL, PRIMARY KEY (table_name, name))");
     }
     try (PreparedStatement record =
             dst.prepareStatement(
