@@ -162,10 +162,35 @@ final class PostgresVectorIndex implements VectorIndex {
    * @throws SQLException when the counts cannot be read
    */
   Plan plan(Connection c, String userId) throws SQLException {
-    long owner = counted(ownerRows, userId, c, "SELECT count(*) FROM chunks WHERE user_id = ?");
-    if (owner <= EXACT_ROWS) {
-      return Plan.EXACT;
+    return plan(statistics(c, userId));
+  }
+
+  private static Plan plan(Statistics rows) {
+    return rows.owner() <= EXACT_ROWS || rows.owner() <= EXACT_SHARE * rows.table()
+        ? Plan.EXACT
+        : Plan.INDEX;
+  }
+
+  /**
+   * The owner's and the table's row counts.
+   *
+   * @param owner the owner's
+   * @param table the table's
+   */
+  private record Statistics(long owner, long table) {
+    /**
+     * The candidate list for the index: the configured one, or k, widened by the share of the table
+     * the owner holds, since about that share of the candidates the index visits are the owner's.
+     * pgvector takes at most 1,000.
+     */
+    int candidates(int configured, int k) {
+      double share = table <= 0 ? 1 : Math.min(1, (double) owner / table);
+      return (int) Math.min(1000, Math.ceil(Math.max(configured, k) / Math.max(share, 1e-3)));
     }
+  }
+
+  private Statistics statistics(Connection c, String userId) throws SQLException {
+    long owner = counted(ownerRows, userId, c, "SELECT count(*) FROM chunks WHERE user_id = ?");
     // reltuples is -1 until the table was first vacuumed or analyzed; count it then
     long table =
         counted(
@@ -174,7 +199,7 @@ final class PostgresVectorIndex implements VectorIndex {
             c,
             "SELECT CASE WHEN reltuples < 0 THEN (SELECT count(*) FROM chunks)"
                 + " ELSE reltuples::bigint END FROM pg_class WHERE oid = to_regclass(?)");
-    return owner <= EXACT_SHARE * table ? Plan.EXACT : Plan.INDEX;
+    return new Statistics(owner, Math.max(owner, table));
   }
 
   private static long counted(Cache<String, Long> cache, String key, Connection c, String sql)
@@ -201,12 +226,13 @@ final class PostgresVectorIndex implements VectorIndex {
       // sends and receives vector in binary on this connection (cheap once registered)
       c.unwrap(PGConnection.class).addDataType("vector", PGvector.class);
     }
-    Plan plan = plan(c, scope.userId());
+    Statistics rows = statistics(c, scope.userId());
+    Plan plan = plan(rows);
     String sql = statement(plan, settings, scope);
     try (PreparedStatement s = c.prepareStatement(sql)) {
       int i = 1;
       if (plan == Plan.INDEX) {
-        s.setString(i++, Integer.toString(Math.max(efSearch, k)));
+        s.setString(i++, Integer.toString(rows.candidates(efSearch, k)));
         s.setString(i++, Integer.toString(probes));
       }
       if (half) {
