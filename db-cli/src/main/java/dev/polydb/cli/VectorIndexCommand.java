@@ -5,7 +5,9 @@ import dev.polydb.cli.internal.VectorIndexes;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /** Drops or builds PostgreSQL's approximate vector index around a first load. */
 @Command(
@@ -25,7 +27,7 @@ import picocli.CommandLine.Parameters;
       "  java -jar polydb.jar vector-index drop --url postgres://app@localhost/app"
     })
 final class VectorIndexCommand implements Callable<Integer> {
-  @picocli.CommandLine.ParentCommand PolyDb root;
+  @ParentCommand PolyDb root;
 
   /** What to do. */
   enum Action {
@@ -50,7 +52,7 @@ final class VectorIndexCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!indexMemory.matches("[1-9][0-9]{0,6}(kB|MB|GB)")) {
-      throw new picocli.CommandLine.ParameterException(
+      throw new ParameterException(
           root.spec.commandLine().getSubcommands().get("vector-index"),
           "--index-memory must be a size such as 512MB or 2GB: " + indexMemory);
     }

@@ -13,9 +13,11 @@ import dev.polydb.api.VectorStore;
 import dev.polydb.api.internal.Check;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -355,7 +357,7 @@ final class JooqVectorStore implements VectorStore {
         throw new DbValidationException(
             field,
             String.format(
-                java.util.Locale.ROOT,
+                Locale.ROOT,
                 "must hold numbers within ±%.3g at dimension %d (a distance would overflow"
                     + " single precision): %s at index %d",
                 limit,
@@ -418,15 +420,13 @@ final class JooqVectorStore implements VectorStore {
                         .select(c.all)
                         .from(c.table)
                         .where(
-                            c.id.in(
-                                java.util.Collections.nCopies(
-                                    places, DSL.param(c.id.getDataType()))))));
+                            c.id.in(Collections.nCopies(places, DSL.param(c.id.getDataType()))))));
     Map<String, Chunk> byId = new HashMap<>();
     try (PreparedStatement st = conn.prepareStatement(sql)) {
       for (int i = 0; i < places; i++) {
         st.setString(i + 1, ids.get(Math.min(i, ids.size() - 1)));
       }
-      try (java.sql.ResultSet rs = st.executeQuery()) {
+      try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
           // the columns of c.all, in order
           byId.put(

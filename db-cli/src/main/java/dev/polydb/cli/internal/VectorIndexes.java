@@ -3,6 +3,7 @@ package dev.polydb.cli.internal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Locale;
 
 /**
  * The bulk path for a first load on PostgreSQL: drop the approximate vector index, load the chunks
@@ -70,7 +71,7 @@ public final class VectorIndexes {
         s.execute("ANALYZE " + TABLE);
       }
       return String.format(
-          java.util.Locale.ROOT,
+          Locale.ROOT,
           "built %d index%s in %.1f s",
           built,
           built == 1 ? "" : "es",
