@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
       VerifyCommand.class,
       DoctorCommand.class,
       VectorIndexCommand.class,
+      RolesCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
@@ -84,7 +85,7 @@ public final class PolyDb implements Runnable {
     commandLine.setExecutionExceptionHandler(
         (e, command, parsed) -> {
           int code = exitCode(e);
-          err.println("polydb " + command.getCommandName() + ": " + message(e));
+          err.println(command.getCommandSpec().qualifiedName() + ": " + message(e));
           return code;
         });
     return commandLine.execute(args);

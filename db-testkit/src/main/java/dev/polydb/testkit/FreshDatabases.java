@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class FreshDatabases implements AfterEachCallback {
   private final List<String> urls = new ArrayList<>();
+  private final List<String> serverDatabases = new ArrayList<>();
 
   /** Creates the extension; the server is looked up at the first {@link #newUrl()}. */
   public FreshDatabases() {}
@@ -26,6 +27,17 @@ public final class FreshDatabases implements AfterEachCallback {
   public String newUrl() {
     String url = server().newDatabaseUrl();
     urls.add(url);
+    return url;
+  }
+
+  /**
+   * A whole new database, for tests of what spans a database: roles and grants, dumps and restores.
+   *
+   * @return its URL, as the server's user
+   */
+  public String newServerDatabaseUrl() {
+    String url = server().newServerDatabaseUrl();
+    serverDatabases.add(url);
     return url;
   }
 
@@ -52,5 +64,7 @@ public final class FreshDatabases implements AfterEachCallback {
   public void afterEach(ExtensionContext context) {
     urls.forEach(server()::dropDatabase);
     urls.clear();
+    serverDatabases.forEach(server()::dropServerDatabase);
+    serverDatabases.clear();
   }
 }

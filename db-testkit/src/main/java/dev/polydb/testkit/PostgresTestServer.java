@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Assumptions;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -164,6 +165,82 @@ public final class PostgresTestServer {
   }
 
   /**
+   * Creates a whole new database on the server, for tests that need one of their own: roles and
+   * their grants, dumps and restores. It has the {@code vector} extension in {@code public}. The
+   * URL connects as the server's user, which must be allowed to create databases.
+   *
+   * @return its URL, in the form of the server's URL
+   */
+  public String newServerDatabaseUrl() {
+    byte[] random = new byte[6];
+    RANDOM.nextBytes(random);
+    String name =
+        SCHEMA_PREFIX + Instant.now().getEpochSecond() + "_" + HexFormat.of().formatHex(random);
+    execute("create database " + name);
+    String url = url(name, null, null);
+    PGSimpleDataSource ds = dataSource();
+    ds.setDatabaseName(name);
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement()) {
+      s.execute("create extension if not exists vector with schema public");
+    } catch (SQLException e) {
+      throw new IllegalStateException("test server " + description + ": " + e.getMessage(), e);
+    }
+    return url;
+  }
+
+  /**
+   * Drops a database made by {@link #newServerDatabaseUrl()}, closing its sessions.
+   *
+   * @param url the URL {@link #newServerDatabaseUrl()} returned
+   */
+  public void dropServerDatabase(String url) {
+    String name = DatabaseUrl.parse(url).database().orElse("");
+    if (!SCHEMA.matcher(name).matches()) {
+      throw new IllegalArgumentException("not a test database url: " + DatabaseUrl.redact(url));
+    }
+    execute("drop database if exists " + name + " with (force)");
+  }
+
+  /**
+   * A URL on another database of the server, or as another user: the server's URL with its
+   * database, user and password replaced.
+   *
+   * @param database the database
+   * @param user the user, or {@code null} to keep the server's
+   * @param password the password, or {@code null} for none
+   * @return the URL, {@code postgresql://} form, with the server's query options
+   */
+  public String url(String database, String user, String password) {
+    DatabaseUrl url = DatabaseUrl.parse(baseUrl);
+    String login = user == null ? url.user().orElse(null) : user;
+    String secret = user == null ? url.password().orElse(null) : password;
+    StringBuilder text = new StringBuilder("postgresql://");
+    if (login != null) {
+      text.append(URLEncoder.encode(login, StandardCharsets.UTF_8));
+      if (secret != null) {
+        text.append(':').append(URLEncoder.encode(secret, StandardCharsets.UTF_8));
+      }
+      text.append('@');
+    }
+    String host = url.host().orElseThrow();
+    text.append(host.contains(":") ? "[" + host + "]" : host)
+        .append(':')
+        .append(url.port())
+        .append('/');
+    text.append(URLEncoder.encode(database, StandardCharsets.UTF_8));
+    String query =
+        url.options().entrySet().stream()
+            .map(
+                e ->
+                    URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)
+                        + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+            .collect(Collectors.joining("&"));
+    return query.isEmpty() ? text.toString() : text + "?" + query;
+  }
+
+  /**
    * Drops a schema made by {@link #newDatabaseUrl()}, with everything in it.
    *
    * @param url the URL {@link #newDatabaseUrl()} returned
@@ -227,6 +304,21 @@ public final class PostgresTestServer {
       }
       for (String name : stale) {
         s.execute("drop schema if exists " + name + " cascade");
+      }
+      List<String> staleDatabases = new ArrayList<>();
+      try (ResultSet r =
+          s.executeQuery(
+              "select datname from pg_database where datname like '" + SCHEMA_PREFIX + "%'")) {
+        long cutoff = Instant.now().minus(STALE).getEpochSecond();
+        while (r.next()) {
+          Matcher m = SCHEMA.matcher(r.getString(1));
+          if (m.matches() && Long.parseLong(m.group(1)) < cutoff) {
+            staleDatabases.add(m.group());
+          }
+        }
+      }
+      for (String name : staleDatabases) {
+        s.execute("drop database if exists " + name + " with (force)");
       }
       return schema;
     } catch (SQLException e) {
