@@ -36,8 +36,9 @@ public final class JooqProvider implements DbProvider {
   private static final Logger LOG = LoggerFactory.getLogger(JooqProvider.class);
 
   /** What a user does to migrate a database a read-only provider refused. */
-  static final String MIGRATE_HINT =
-      "migrate it first: open it once with ENABLE_MUTATIONS=true and DB_MIGRATE_ON_OPEN=true (the"
+  public static final String MIGRATE_HINT =
+      "migrate it first, as a role that may: java -jar polydb.jar migrate --url <its URL> (db-cli),"
+          + " or open it once with ENABLE_MUTATIONS=true and DB_MIGRATE_ON_OPEN=true (the"
           + " defaults)";
 
   private final Core core;

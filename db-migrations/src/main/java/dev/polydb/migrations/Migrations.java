@@ -196,6 +196,27 @@ public final class Migrations {
     return new Result(result.migrationsExecuted, currentVersion().orElse("0"));
   }
 
+  /**
+   * Applies the pending migrations up to a version and no further: a database at an older version,
+   * as an older release of the library left it (tests of upgrades and of refusals).
+   *
+   * @param version the last version to apply, e.g. {@code 2}
+   * @return how many were applied and the version reached
+   * @throws FlywayException when a migration fails or the history does not match the scripts
+   */
+  public Result migrateTo(String version) {
+    MigrateResult result =
+        Flyway.configure(Migrations.class.getClassLoader())
+            .configuration(flyway.getConfiguration())
+            .target(version)
+            .load()
+            .migrate();
+    if (result.migrationsExecuted > 0) {
+      recordModel();
+    }
+    return new Result(result.migrationsExecuted, currentVersion().orElse("0"));
+  }
+
   /** Writes the configured model into a store that has none yet, as a bound parameter. */
   private void recordModel() {
     if (settings.embeddingModel().isEmpty()) {

@@ -12,6 +12,7 @@ import dev.polydb.api.DbReadOnlyException;
 import dev.polydb.api.DbTimeoutException;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.PoolStats;
+import dev.polydb.jooq.JooqProvider;
 import dev.polydb.jooq.Pools;
 import dev.polydb.jooq.SqlBackend;
 import dev.polydb.jooq.VectorIndex;
@@ -137,10 +138,7 @@ final class SqliteBackend implements SqlBackend {
     if (readOnly) {
       if (!Files.exists(file)) {
         throw new DbConfigException(
-            "database schema is behind: "
-                + file
-                + " does not exist; migrate it first: open it once with ENABLE_MUTATIONS=true and"
-                + " DB_MIGRATE_ON_OPEN=true (the defaults)");
+            "database schema is behind: " + file + " does not exist; " + JooqProvider.MIGRATE_HINT);
       }
       return;
     }
