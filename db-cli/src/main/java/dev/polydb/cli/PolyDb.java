@@ -31,6 +31,8 @@ import picocli.CommandLine.Command;
       DoctorCommand.class,
       VectorIndexCommand.class,
       RolesCommand.class,
+      ExportCommand.class,
+      ValidateExportCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
