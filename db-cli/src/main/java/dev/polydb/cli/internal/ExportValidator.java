@@ -513,19 +513,21 @@ public final class ExportValidator {
       }
     } while (c.accept(Type.COMMA));
     if (!(c.word("on") && c.word("conflict"))) {
-      add(line, "an INSERT without ON CONFLICT DO NOTHING, which makes a second import fail");
+      add(
+          c.line(line),
+          "an INSERT without ON CONFLICT DO NOTHING, which makes a second import fail");
       return;
     }
     if (!c.word("do")) {
-      add(line, "ON CONFLICT with a target, which export never writes");
+      add(c.line(line), "ON CONFLICT with a target, which export never writes");
       return;
     }
     if (!c.word("nothing")) {
-      add(line, "ON CONFLICT DO UPDATE, which changes rows already there");
+      add(c.line(line), "ON CONFLICT DO UPDATE, which changes rows already there");
       return;
     }
     if (!c.atEnd()) {
-      add(line, "an INSERT with more after ON CONFLICT DO NOTHING (e.g. RETURNING)");
+      add(c.line(line), "an INSERT with more after ON CONFLICT DO NOTHING (e.g. RETURNING)");
     }
   }
 
