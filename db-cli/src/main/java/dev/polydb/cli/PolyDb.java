@@ -21,7 +21,9 @@ import picocli.CommandLine.Command;
     name = "polydb",
     mixinStandardHelpOptions = true,
     versionProvider = PolyDb.Version.class,
-    description = "Operations on a polydb database: migrate, copy SQLite into PostgreSQL, verify.",
+    description =
+        "Operations on a polydb database: migrate, copy SQLite into PostgreSQL, verify, production"
+            + " roles, exports.",
     subcommands = {
       MigrateCommand.class,
       InfoCommand.class,
