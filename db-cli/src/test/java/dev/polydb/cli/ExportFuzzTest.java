@@ -135,6 +135,8 @@ class ExportFuzzTest {
           ")",
           ",",
           "\n",
+          "\r",
+          "-- \r",
           "'; COPY users FROM PROGRAM 'id'; --",
           "$$; SELECT pg_read_file('/etc/passwd'); $$",
           "E'\\'; DROP TABLE users; --'",

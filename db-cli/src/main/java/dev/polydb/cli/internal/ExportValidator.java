@@ -274,7 +274,7 @@ public final class ExportValidator {
       case OTHER -> add(t.line(), "an unexpected character " + printable(t.text()));
       case PARAM -> add(t.line(), "a parameter " + t.text() + ", which a script cannot bind");
       case WORD, QUOTED_IDENT -> {
-        String name = t.text().toLowerCase(Locale.ROOT);
+        String name = SqlLexer.asciiLower(t.text());
         if (DANGEROUS.contains(name) || name.startsWith("dblink") || name.startsWith("lo_")) {
           add(
               t.line(),
@@ -334,7 +334,7 @@ public final class ExportValidator {
 
   private void set(List<Token> tokens, int end) {
     int line = tokens.get(0).line();
-    String name = tokens.size() > 1 ? tokens.get(1).text().toLowerCase(Locale.ROOT) : "";
+    String name = tokens.size() > 1 ? SqlLexer.asciiLower(tokens.get(1).text()) : "";
     switch (name) {
       case "role", "session" -> {
         add(line, "a role change: SET " + name.toUpperCase(Locale.ROOT));
@@ -351,7 +351,7 @@ public final class ExportValidator {
             && tokens.get(1).type() == Type.WORD
             && ((tokens.get(2).type() == Type.OPERATOR && tokens.get(2).text().equals("="))
                 || tokens.get(2).is("to"));
-    String value = shape ? tokens.get(3).text().toLowerCase(Locale.ROOT) : "";
+    String value = shape ? SqlLexer.asciiLower(tokens.get(3).text()) : "";
     boolean valueIsWordOrString =
         shape
             && (tokens.get(3).type() == Type.WORD

@@ -2,7 +2,6 @@ package dev.polydb.cli.internal;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.util.Locale;
 
 /**
  * Splits SQL text into tokens by PostgreSQL's lexical rules as psql applies them to a script:
@@ -120,7 +119,8 @@ final class SqlLexer {
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
         advance(1);
       } else if (c == '-' && peek(1) == '-') {
-        while (peek(0) >= 0 && peek(0) != '\n') {
+        // a line comment ends at a carriage return too
+        while (peek(0) >= 0 && peek(0) != '\n' && peek(0) != '\r') {
           advance(1);
         }
       } else if (c == '/' && peek(1) == '*') {
@@ -157,7 +157,7 @@ final class SqlLexer {
       while (identifierPart(peek(0))) {
         append(word, (char) advance(1));
       }
-      return new Token(Type.WORD, word.toString().toLowerCase(Locale.ROOT), start, null, false);
+      return new Token(Type.WORD, asciiLower(word), start, null, false);
     }
     if (c == '"') {
       return identifier(start);
@@ -351,6 +351,19 @@ final class SqlLexer {
       }
     }
     return new Token(Type.NUMBER, number.toString(), start, null, false);
+  }
+
+  /**
+   * Lower-cases A to Z only, as PostgreSQL folds an unquoted identifier in UTF-8: the Kelvin sign
+   * is not a k to the server, so it must not be one here.
+   */
+  static String asciiLower(CharSequence text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      out.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+    }
+    return out.toString();
   }
 
   private static void append(StringBuilder text, char c) {

@@ -168,7 +168,10 @@ class ExportValidatorTest {
             "COMMIT;\n", "COMMIT;\n'never closed", "a string constant that never ends", 13),
         Arguments.of("COMMIT;\n", "COMMIT", "has no ';'", 12),
         Arguments.of("BEGIN;", "BEGIN; /* never closed", "a comment that never ends", 4),
-        Arguments.of("'a\\b@x'", "'a\\'; SELECT 1; --'", "outside the allow-list: SELECT", 7));
+        Arguments.of("'a\\b@x'", "'a\\'; SELECT 1; --'", "outside the allow-list: SELECT", 7),
+        Arguments.of("BEGIN;", "BEGIN; -- a comment\rDELETE FROM users;", "DELETE", 4),
+        Arguments.of("INSERT INTO chunks", "INSERT INTO chun\u212as", "a table exports never", 9),
+        Arguments.of("BEGIN;", "BEGIN;\n\u212aILL 1;", "outside the allow-list", 5));
   }
 
   @ParameterizedTest(name = "{2}: {1}")
