@@ -48,7 +48,6 @@ import java.util.regex.Pattern;
  */
 public final class DbConfig {
 
-  private static final Pattern TENANT = Pattern.compile("[a-z][a-z0-9_]{0,39}");
   private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
   private final String url;
@@ -523,14 +522,17 @@ public final class DbConfig {
     /**
      * Sets the tenant.
      *
-     * @param value a lower-case id matching {@code [a-z][a-z0-9_]{0,39}}, or {@code null}
+     * @param value an id by the rules of {@link TenantId}, or {@code null}
      * @return this builder
-     * @throws DbConfigException when the id does not match
+     * @throws DbConfigException naming the rule the id breaks (never the id)
      */
     public Builder tenant(String value) {
-      if (value != null && !TENANT.matcher(value).matches()) {
-        throw new DbConfigException(
-            "tenant must match [a-z][a-z0-9_]{0,39}: " + value.replace("\0", "\\0"));
+      if (value != null) {
+        try {
+          TenantId.of(value);
+        } catch (DbValidationException e) {
+          throw new DbConfigException(e.getMessage());
+        }
       }
       this.tenant = value;
       return this;
