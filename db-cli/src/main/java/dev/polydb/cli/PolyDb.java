@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
       RolesCommand.class,
       ExportCommand.class,
       ValidateExportCommand.class,
+      TenantsCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -154,11 +154,13 @@ public final class Migrations {
   private final Flyway flyway;
   private final DataSource dataSource;
   private final Settings settings;
+  private final String schema;
 
-  private Migrations(Flyway flyway, DataSource dataSource, Settings settings) {
+  private Migrations(Flyway flyway, DataSource dataSource, Settings settings, String schema) {
     this.flyway = flyway;
     this.dataSource = dataSource;
     this.settings = settings;
+    this.schema = schema;
   }
 
   /**
@@ -179,7 +181,26 @@ public final class Migrations {
             .validateMigrationNaming(true)
             .cleanDisabled(true)
             .load();
-    return new Migrations(flyway, dataSource, settings);
+    return new Migrations(flyway, dataSource, settings, null);
+  }
+
+  /**
+   * The same migrations in one schema of a PostgreSQL database, with their own history there: a
+   * tenant's (see {@link TenantSchemas}). The schema must exist; names in the scripts resolve in it
+   * first, then in the connection's search path (where the {@code vector} extension is).
+   *
+   * @param schema the schema, a plain name
+   * @return the migrations of that schema
+   */
+  public Migrations inSchema(String schema) {
+    Flyway inSchema =
+        Flyway.configure(Migrations.class.getClassLoader())
+            .configuration(flyway.getConfiguration())
+            .schemas(schema)
+            .defaultSchema(schema)
+            .createSchemas(false)
+            .load();
+    return new Migrations(inSchema, dataSource, settings, schema);
   }
 
   /**
@@ -225,7 +246,9 @@ public final class Migrations {
     try (Connection c = dataSource.getConnection();
         PreparedStatement update =
             c.prepareStatement(
-                "UPDATE vector_settings SET model = ? WHERE id = 1 AND model IS NULL")) {
+                "UPDATE "
+                    + (schema == null ? "" : '"' + schema + "\".")
+                    + "vector_settings SET model = ? WHERE id = 1 AND model IS NULL")) {
       update.setString(1, settings.embeddingModel().get());
       update.executeUpdate();
       if (!c.getAutoCommit()) {

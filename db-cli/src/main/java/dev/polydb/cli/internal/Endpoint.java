@@ -74,6 +74,27 @@ public final class Endpoint {
     return new Endpoint(config, url, engine, dataSource);
   }
 
+  /**
+   * Another database with this one's settings: a tenant's file beside it.
+   *
+   * @param rawUrl the other database's URL
+   * @return the endpoint; nothing is connected yet
+   */
+  public Endpoint sibling(String rawUrl) {
+    DbConfig other = config.toBuilder().url(rawUrl).build();
+    return new Endpoint(
+        other, DatabaseUrl.parse(rawUrl), engine, DbProviders.factoryFor(rawUrl).dataSource(other));
+  }
+
+  /**
+   * A plain data source on the database (not pooled).
+   *
+   * @return the data source
+   */
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
   private static void checkSqliteFile(Path file) {
     if (!Files.exists(file)) {
       throw ToolException.config("sqlite file not found: " + file);
