@@ -31,7 +31,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -155,17 +154,9 @@ class ExportFuzzTest {
   private static final Pattern CLEAN_CONSTANT = Pattern.compile("(?<=[( ])'[^'\\n]*'(?=[,)])");
 
   @RegisterExtension final FreshDatabases databases = new FreshDatabases();
+  @RegisterExtension final Productions productions = new Productions(databases);
 
   @TempDir Path dir;
-
-  private ServerRoles roles;
-
-  @AfterEach
-  void drop() throws SQLException {
-    if (roles != null) {
-      roles.close();
-    }
-  }
 
   @Test
   void mutantsOfRealExportsAreRefusedOrImportAllOrNothing() throws Exception {
@@ -176,17 +167,8 @@ class ExportFuzzTest {
     Random random = new Random(seed);
 
     List<byte[]> bases = exports();
-    roles = new ServerRoles(databases);
-    roles.create();
-    Cli.Run migrate =
-        Cli.run(
-            Map.of(
-                "DB_VECTOR_DIMENSION", "" + DIMENSION, "DB_EMBEDDING_MODEL", SampleDatabase.MODEL),
-            "migrate",
-            "--url",
-            roles.urlAs("owner"));
-    assertThat(migrate.exit()).as(migrate.all()).isZero();
-    String psql = psql();
+    ServerRoles roles = productions.migrated(DIMENSION, SampleDatabase.MODEL);
+    String psql = psql(roles);
     String importUrl = roles.urlAs("import");
 
     Map<String, Integer> figures = new LinkedHashMap<>();
@@ -499,7 +481,7 @@ class ExportFuzzTest {
   }
 
   /** The server's own psql when it is where Debian puts it (no wrapper to start), else PATH's. */
-  private String psql() throws SQLException {
+  private static String psql(ServerRoles roles) throws SQLException {
     try (Connection c = ServerRoles.connect(roles.adminUrl);
         Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SHOW server_version_num")) {

@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,17 +34,11 @@ class ExportTest {
   static final int DIMENSION = 8;
 
   @RegisterExtension final FreshDatabases databases = new FreshDatabases();
+  @RegisterExtension final Productions productions = new Productions(databases);
 
   @TempDir Path dir;
 
   private ServerRoles roles;
-
-  @AfterEach
-  void drop() throws SQLException {
-    if (roles != null) {
-      roles.close();
-    }
-  }
 
   @Test
   void aUsersExportIsValidImportsIdempotentlyAndReadsBackAsWritten() throws Exception {
@@ -82,7 +75,7 @@ class ExportTest {
     assertThat(again.exit()).as(again.all()).isZero();
     assertThat(Files.readString(fromPostgres, StandardCharsets.UTF_8)).isEqualTo(sql);
 
-    roles = productionWithSchema();
+    roles = productions.migrated(DIMENSION, SampleDatabase.MODEL);
     String target = roles.urlAs("import");
     psql(file, target);
     Map<String, Long> once = counts();
@@ -125,7 +118,7 @@ class ExportTest {
     assertThat(Files.readString(file))
         .doesNotContain("journal_entries", "subscriptions", "doc-0", "doc-2");
     assertThat(Cli.run("validate-export", file.toString()).exit()).isZero();
-    roles = productionWithSchema();
+    roles = productions.migrated(DIMENSION, SampleDatabase.MODEL);
     psql(file, roles.urlAs("import"));
     assertThat(counts()).containsEntry("users", 2L).containsEntry("chunks", 4L);
   }
@@ -182,21 +175,6 @@ class ExportTest {
     assertThat(Files.size(file)).isGreaterThan(160L << 20);
     Cli.Run valid = Cli.run("validate-export", file.toString());
     assertThat(valid.exit()).as(valid.all()).isZero();
-  }
-
-  /** A database with the four roles whose owner has migrated it with the sample's settings. */
-  private ServerRoles productionWithSchema() {
-    ServerRoles production = new ServerRoles(databases);
-    production.create();
-    Cli.Run migrate =
-        Cli.run(
-            Map.of(
-                "DB_VECTOR_DIMENSION", "" + DIMENSION, "DB_EMBEDDING_MODEL", SampleDatabase.MODEL),
-            "migrate",
-            "--url",
-            production.urlAs("owner"));
-    assertThat(migrate.exit()).as(migrate.all()).isZero();
-    return production;
   }
 
   /** Row counts of the exported tables in the production database. */

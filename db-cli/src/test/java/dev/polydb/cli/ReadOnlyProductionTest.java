@@ -36,7 +36,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,17 +53,11 @@ class ReadOnlyProductionTest {
   private static final Instant FAR_FUTURE = Instant.parse("2100-01-01T00:00:00Z");
 
   @RegisterExtension final FreshDatabases databases = new FreshDatabases();
+  @RegisterExtension final Productions productions = new Productions(databases);
 
   @TempDir Path dir;
 
   private ServerRoles roles;
-
-  @AfterEach
-  void drop() throws SQLException {
-    if (roles != null) {
-      roles.close();
-    }
-  }
 
   @Test
   void aRestoredDumpReadsEverythingWritesNothingAndAnOlderDumpRollsItBack() throws Exception {
@@ -88,8 +81,7 @@ class ReadOnlyProductionTest {
     }
     assertThat(newerReads.subList(0, olderReads.size())).isNotEqualTo(olderReads);
 
-    roles = new ServerRoles(databases);
-    roles.create();
+    roles = productions.withRoles();
 
     restore(newer);
     List<Object> expected = new ArrayList<>(newerReads);
@@ -139,8 +131,7 @@ class ReadOnlyProductionTest {
         .migrateTo("2");
     Path dump = dir.resolve("v2.dump");
     run("pg_dump", "-Fc", "-f", dump.toString(), source);
-    roles = new ServerRoles(databases);
-    roles.create();
+    roles = productions.withRoles();
     restore(dump);
 
     DbConfigException refused =

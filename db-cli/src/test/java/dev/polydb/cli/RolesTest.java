@@ -8,7 +8,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -16,19 +15,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** roles create and roles check on whole databases of the test PostgreSQL server. */
 class RolesTest {
   @RegisterExtension final FreshDatabases databases = new FreshDatabases();
+  @RegisterExtension final Productions productions = new Productions(databases);
 
   private ServerRoles roles;
 
   @BeforeEach
   void database() {
-    roles = new ServerRoles(databases);
-  }
-
-  @AfterEach
-  void drop() throws SQLException {
-    if (roles != null) {
-      roles.close();
-    }
+    roles = productions.database();
   }
 
   @Test
