@@ -44,6 +44,11 @@ final class ValidateExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (file.toString().startsWith("-")) {
+      // psql -f - reads standard input, not a file of that name
+      throw ToolException.config(
+          "a file name starting with - is read otherwise by psql: rename it");
+    }
     if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
       throw ToolException.config("cannot read " + file);
     }

@@ -72,7 +72,7 @@ public final class ExportValidator {
    * @param line the line it is on, from 1; 0 for the file as a whole
    * @param reason what is wrong
    */
-  public record Problem(int line, String reason) {
+  public record Problem(long line, String reason) {
     @Override
     public String toString() {
       return line == 0 ? reason : "line " + line + ": " + reason;
@@ -88,9 +88,10 @@ public final class ExportValidator {
   private final Set<Problem> problems = new LinkedHashSet<>();
   private final Set<String> tablesInserted = new HashSet<>();
   private Phase phase = Phase.BEFORE_BEGIN;
-  private int encodingFromLine = Integer.MAX_VALUE;
-  private int standardStringsFromLine = Integer.MAX_VALUE;
-  private int firstNonAsciiLine = Integer.MAX_VALUE;
+  // lines are counted in longs: an int would wrap past 2^31 lines and turn these checks off
+  private long encodingFromLine = Long.MAX_VALUE;
+  private long standardStringsFromLine = Long.MAX_VALUE;
+  private long firstNonAsciiLine = Long.MAX_VALUE;
 
   private ExportValidator() {}
 
@@ -110,7 +111,7 @@ public final class ExportValidator {
       validator.checkStatements(new SqlLexer(in));
     }
     List<Problem> sorted = new ArrayList<>(validator.problems);
-    sorted.sort(Comparator.comparingInt(Problem::line));
+    sorted.sort(Comparator.comparingLong(Problem::line));
     if (sorted.size() > MAX_PROBLEMS) {
       int more = sorted.size() - MAX_PROBLEMS;
       sorted = new ArrayList<>(sorted.subList(0, MAX_PROBLEMS));
@@ -128,7 +129,7 @@ public final class ExportValidator {
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     ByteBuffer bytes = ByteBuffer.allocate(1 << 16);
     CharBuffer chars = CharBuffer.allocate(1 << 16);
-    int line = 1;
+    long line = 1;
     int invalid = 0;
     boolean eof = false;
     while (!eof) {
@@ -148,7 +149,7 @@ public final class ExportValidator {
             add(line, "a NUL character, which no SQL text holds");
           } else if (c == '\n') {
             line++;
-          } else if (c > 0x7f && firstNonAsciiLine == Integer.MAX_VALUE) {
+          } else if (c > 0x7f && firstNonAsciiLine == Long.MAX_VALUE) {
             firstNonAsciiLine = line;
           }
         }
@@ -232,7 +233,7 @@ public final class ExportValidator {
   }
 
   /** One statement; {@code end} is the line of its ';'. */
-  private void statement(List<Token> tokens, int end) {
+  private void statement(List<Token> tokens, long end) {
     if (tokens.isEmpty()) {
       return;
     }
@@ -240,7 +241,7 @@ public final class ExportValidator {
       scan(t);
     }
     Token first = tokens.get(0);
-    int line = first.line();
+    long line = first.line();
     if (phase == Phase.AFTER_COMMIT) {
       add(line, "a statement after COMMIT, outside the transaction");
     }
@@ -288,6 +289,8 @@ public final class ExportValidator {
       case STRING -> {
         if (t.kind() == StringKind.BIT || t.kind() == StringKind.HEX) {
           add(t.line(), "a bit-string constant, which export never writes");
+        } else if (t.kind() == StringKind.NATIONAL) {
+          add(t.line(), "an N'' constant, which export never writes (it drops trailing spaces)");
         } else if (t.kind() == StringKind.UNICODE) {
           add(t.line(), "a U&'' constant, which export never writes");
         } else if (t.backslash() && t.line() < standardStringsFromLine) {
@@ -302,7 +305,7 @@ public final class ExportValidator {
   }
 
   private void begin(List<Token> tokens) {
-    int line = tokens.get(0).line();
+    long line = tokens.get(0).line();
     boolean plain =
         tokens.get(0).is("begin")
             ? tokens.size() == 1
@@ -320,7 +323,7 @@ public final class ExportValidator {
   }
 
   private void commit(List<Token> tokens) {
-    int line = tokens.get(0).line();
+    long line = tokens.get(0).line();
     if (!(tokens.size() == 1
         || (tokens.size() == 2 && (tokens.get(1).is("work") || tokens.get(1).is("transaction"))))) {
       add(line, "COMMIT with options, which export never writes");
@@ -332,8 +335,8 @@ public final class ExportValidator {
     }
   }
 
-  private void set(List<Token> tokens, int end) {
-    int line = tokens.get(0).line();
+  private void set(List<Token> tokens, long end) {
+    long line = tokens.get(0).line();
     String name = tokens.size() > 1 ? SqlLexer.asciiLower(tokens.get(1).text()) : "";
     switch (name) {
       case "role", "session" -> {
@@ -374,7 +377,7 @@ public final class ExportValidator {
   }
 
   private void reset(List<Token> tokens) {
-    int line = tokens.get(0).line();
+    long line = tokens.get(0).line();
     String name = tokens.size() > 1 ? tokens.get(1).text() : "";
     switch (name) {
       case "role", "session" -> add(line, "a role change: RESET " + name.toUpperCase(Locale.ROOT));
@@ -384,7 +387,7 @@ public final class ExportValidator {
   }
 
   private void copy(List<Token> tokens) {
-    int line = tokens.get(0).line();
+    long line = tokens.get(0).line();
     boolean program = tokens.stream().anyMatch(t -> t.is("program"));
     boolean file = false;
     for (int i = 0; i + 1 < tokens.size(); i++) {
@@ -403,7 +406,7 @@ public final class ExportValidator {
   }
 
   private void ddl(List<Token> tokens) {
-    int line = tokens.get(0).line();
+    long line = tokens.get(0).line();
     String verb = upper(tokens.get(0));
     for (Token t : tokens.subList(1, Math.min(tokens.size(), 6))) {
       switch (t.type() == Type.WORD ? t.text() : "") {
@@ -430,7 +433,7 @@ public final class ExportValidator {
   }
 
   private void insert(List<Token> tokens) {
-    int line = tokens.get(0).line();
+    long line = tokens.get(0).line();
     if (phase == Phase.BEFORE_BEGIN) {
       add(line, "an INSERT before BEGIN, outside the transaction");
     }
@@ -465,21 +468,22 @@ public final class ExportValidator {
     }
     tablesInserted.add(table);
     Schema.Table known = Schema.table(table);
-    Set<String> columns = new HashSet<>();
+    List<String> columns = new ArrayList<>();
     if (c.peekType() != Type.LPAREN) {
       add(line, "an INSERT without a column list");
       return;
     }
     c.next();
     do {
-      String column = identifier(c.next());
-      if (column == null
-          || known.columns().stream().noneMatch(k -> k.name().equals(column))
-          || !columns.add(column)) {
-        add(line, "an INSERT INTO " + table + " with an unknown or repeated column");
-        return;
-      }
+      columns.add(identifier(c.next()));
     } while (c.accept(Type.COMMA));
+    // every column, in the table's order, as export writes them: a column left out would take
+    // its default, which export never relies on
+    List<String> expected = known.columns().stream().map(Schema.Column::name).toList();
+    if (!columns.equals(expected)) {
+      add(line, "an INSERT INTO " + table + " whose columns are not the table's, in its order");
+      return;
+    }
     if (!c.accept(Type.RPAREN)) {
       add(line, "an INSERT whose column list is not closed");
       return;
@@ -547,8 +551,7 @@ public final class ExportValidator {
           case STRING ->
               t.kind() == StringKind.STANDARD
                   || t.kind() == StringKind.ESCAPE
-                  || t.kind() == StringKind.DOLLAR
-                  || t.kind() == StringKind.NATIONAL;
+                  || t.kind() == StringKind.DOLLAR;
           case WORD -> t.is("null") || t.is("true") || t.is("false");
           default -> false;
         };
@@ -563,7 +566,7 @@ public final class ExportValidator {
     return t.type() == Type.WORD || t.type() == Type.QUOTED_IDENT ? t.text() : null;
   }
 
-  private void add(int line, String reason) {
+  private void add(long line, String reason) {
     problems.add(new Problem(line, reason));
   }
 
@@ -626,7 +629,7 @@ public final class ExportValidator {
       return index >= tokens.size();
     }
 
-    int line(int fallback) {
+    long line(long fallback) {
       return index > 0 && index <= tokens.size() ? tokens.get(index - 1).line() : fallback;
     }
   }

@@ -83,11 +83,11 @@ final class SqlLexer {
    * @param type what it is
    * @param text its text: lower-cased for a word, unescaped (at most {@link #KEPT} characters) for
    *     a constant or quoted identifier, what was not closed for {@link Type#UNTERMINATED}
-   * @param line the line it starts on, from 1
+   * @param line the line it starts on, from 1 (a long: a file may hold more than 2^31 lines)
    * @param kind a string constant's kind, else {@code null}
    * @param backslash whether a standard or national string holds a backslash
    */
-  record Token(Type type, String text, int line, StringKind kind, boolean backslash) {
+  record Token(Type type, String text, long line, StringKind kind, boolean backslash) {
     boolean is(String word) {
       return type == Type.WORD && text.equals(word);
     }
@@ -98,7 +98,7 @@ final class SqlLexer {
   private int position;
   private int limit;
   private boolean end;
-  private int line = 1;
+  private long line = 1;
 
   SqlLexer(Reader in) {
     this.in = in;
@@ -135,7 +135,7 @@ final class SqlLexer {
   }
 
   private Token token(int c) throws IOException {
-    int start = line;
+    long start = line;
     char lower = Character.toLowerCase((char) c);
     if (peek(1) == '\'' && (lower == 'e' || lower == 'b' || lower == 'x' || lower == 'n')) {
       advance(1);
@@ -212,7 +212,7 @@ final class SqlLexer {
 
   /** A block comment; they nest. Returns a token only when it never ends. */
   private Token blockComment() throws IOException {
-    int start = line;
+    long start = line;
     int depth = 0;
     do {
       if (peek(0) < 0) {
@@ -232,7 +232,7 @@ final class SqlLexer {
   }
 
   /** {@code "…"} with {@code ""} for a quote; the position is on the opening quote. */
-  private Token identifier(int start) throws IOException {
+  private Token identifier(long start) throws IOException {
     advance(1);
     StringBuilder text = new StringBuilder();
     while (true) {
@@ -252,7 +252,7 @@ final class SqlLexer {
   }
 
   /** A quoted string constant; the position is on the opening quote. */
-  private Token quoted(int start, StringKind kind) throws IOException {
+  private Token quoted(long start, StringKind kind) throws IOException {
     advance(1);
     StringBuilder text = new StringBuilder();
     boolean backslash = false;
@@ -282,7 +282,7 @@ final class SqlLexer {
   }
 
   /** {@code $1}, or a dollar-quoted constant; the position is on the {@code $}. */
-  private Token dollar(int start) throws IOException {
+  private Token dollar(long start) throws IOException {
     if (isDigit(peek(1))) {
       advance(1);
       StringBuilder digits = new StringBuilder("$");
@@ -330,7 +330,7 @@ final class SqlLexer {
     return true;
   }
 
-  private Token number(int start) throws IOException {
+  private Token number(long start) throws IOException {
     StringBuilder number = new StringBuilder();
     while (isDigit(peek(0))) {
       number.append((char) advance(1));

@@ -156,7 +156,18 @@ class ExportValidatorTest {
         Arguments.of("INSERT INTO chunks", "INSERT INTO evil.chunks", "outside schema public", 9),
         Arguments.of("'c1', 'u1'", "'c1', 'u1', 'extra'", "a row of 10 values for 9 columns", 10),
         Arguments.of(
-            "INSERT INTO users", "INSERT INTO journal_entries", "unknown or repeated column", 5),
+            "INSERT INTO users", "INSERT INTO journal_entries", "columns are not the table's", 5),
+        Arguments.of(
+            "(id, provider, provider_subject, email,",
+            "(id, provider_subject, provider, email,",
+            "in its order",
+            5),
+        Arguments.of(
+            "(id, provider, provider_subject, email,",
+            "(id, provider, email,",
+            "columns are not the table's",
+            5),
+        Arguments.of("'it''s", "N'it''s", "an N'' constant", 6),
         Arguments.of(
             USERS,
             "INSERT INTO users SELECT * FROM users;\n",
@@ -201,7 +212,7 @@ class ExportValidatorTest {
     assertThat(validate(latin1))
         .extracting(ExportValidator.Problem::reason)
         .contains("bytes that are not UTF-8");
-    assertThat(validate(latin1)).extracting(ExportValidator.Problem::line).contains(6);
+    assertThat(validate(latin1)).extracting(ExportValidator.Problem::line).contains(6L);
     assertThat(bytes.length).isGreaterThan(0);
 
     String lateEncoding =
