@@ -63,6 +63,22 @@ public interface DbProvider extends AutoCloseable {
   <T> T inTransaction(TransactionWork<T> work);
 
   /**
+   * The view of one tenant's data (SPEC §12): its own schema on PostgreSQL, through this provider's
+   * pool, every transaction setting the tenant's search path; its own file on SQLite. The tenant
+   * must exist (made by {@code polydb tenants create}): an unknown tenant is an error, never
+   * another tenant's data. The view is kept and handed out again; closing this provider closes it.
+   *
+   * @param tenantId the tenant's id, by the rules of {@link TenantId}
+   * @return the tenant's view
+   * @throws DbValidationException when the id breaks a rule
+   * @throws DbNotFoundException when there is no such tenant
+   * @throws DbConfigException when this backend has no tenants
+   */
+  default DbProvider tenant(String tenantId) {
+    throw new DbConfigException(backend() + " provider has no tenants");
+  }
+
+  /**
    * Checks the database with one round trip.
    *
    * @return reachability, latency, schema version, read-only state and pool figures; never throws

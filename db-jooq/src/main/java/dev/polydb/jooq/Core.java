@@ -75,6 +75,10 @@ final class Core {
     }
   }
 
+  boolean isClosed() {
+    return closed;
+  }
+
   boolean markClosed() {
     boolean was = closed;
     closed = true;

@@ -10,6 +10,7 @@ import dev.polydb.api.PoolStats;
 import dev.polydb.api.RefreshTokens;
 import dev.polydb.api.RevokedJtis;
 import dev.polydb.api.Subscriptions;
+import dev.polydb.api.TenantId;
 import dev.polydb.api.TransactionWork;
 import dev.polydb.api.Users;
 import dev.polydb.api.VectorSettings;
@@ -18,7 +19,9 @@ import dev.polydb.migrations.Migrations;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.flywaydb.core.api.FlywayException;
 import org.jooq.DSLContext;
 import org.jooq.Record3;
@@ -50,8 +53,11 @@ public final class JooqProvider implements DbProvider {
   private final Journal journal;
   private final RevokedJtis jtis;
   private final VectorStore vectors;
+  private final Map<String, JooqProvider> views = new ConcurrentHashMap<>();
+  private final JooqProvider closesWith;
 
-  private JooqProvider(Core core, Session session, JtiCache jtiCache) {
+  private JooqProvider(Core core, Session session, JtiCache jtiCache, JooqProvider closesWith) {
+    this.closesWith = closesWith;
     this.core = core;
     this.session = session;
     this.jtiCache = jtiCache;
@@ -66,31 +72,42 @@ public final class JooqProvider implements DbProvider {
   /**
    * Opens a provider on a backend: migrates the schema when the configuration asks for it, or
    * checks that it is current, and checks the configured vector settings against the ones the
-   * database recorded. On failure the backend is closed.
+   * database recorded. On failure the backend is closed. With a tenant configured ({@code
+   * DB_TENANT}) the provider is that tenant's view ({@link #tenant}), and closing it closes the
+   * database's provider under it.
    *
    * @param backend the backend, which owns the pool
    * @param config the configuration
    * @return the provider; closing it closes the backend
    * @throws DbConfigException when the schema is behind and may not be migrated, a migration fails,
-   *     the vector settings differ from the recorded ones, or a tenant is configured (not supported
-   *     yet)
+   *     or the vector settings differ from the recorded ones
+   * @throws dev.polydb.api.DbNotFoundException when the configured tenant does not exist
    * @throws DbTransientException when the database could not be reached, or the connection was lost
    *     while opening
    */
   public static DbProvider open(SqlBackend backend, DbConfig config) {
-    String what = backend.name() + " database " + config.redactedUrl();
+    if (config.tenant().isEmpty()) {
+      return openOn(backend, config, null);
+    }
+    // DB_TENANT: the tenant's view, which closes the database's provider with it
+    JooqProvider database = openOn(backend, config.toBuilder().tenant(null).build(), null);
     try {
-      // a tenant must never fall back silently to the shared data (SPEC §12)
-      config
-          .tenant()
-          .ifPresent(
-              tenant -> {
-                throw new DbConfigException(
-                    "tenant is not supported yet: "
-                        + tenant
-                        + "; unset DB_TENANT (tenants arrive with a later release)");
-              });
-      Migrations migrations =
+      return database.view(config.tenant().get(), database);
+    } catch (RuntimeException e) {
+      database.close();
+      throw e;
+    }
+  }
+
+  /** Opens a provider on a backend, the tenant's if it is one (see {@link #open}). */
+  private static JooqProvider openOn(SqlBackend backend, DbConfig config, JooqProvider closesWith) {
+    String what =
+        backend.name()
+            + " database "
+            + config.redactedUrl()
+            + config.tenant().map(t -> ", tenant " + t).orElse("");
+    try {
+      Migrations all =
           Migrations.of(
               backend.migrationDataSource(),
               backend.migrationDialect(),
@@ -100,6 +117,7 @@ public final class JooqProvider implements DbProvider {
                   config.embeddingModel(),
                   config.vectorIndex(),
                   config.vectorIvfflatLists()));
+      Migrations migrations = backend.migrationSchema().map(all::inSchema).orElse(all);
       prepareSchema(backend, config, migrations, what);
       DSLContext dsl =
           DSL.using(
@@ -116,7 +134,7 @@ public final class JooqProvider implements DbProvider {
                   .withExecuteLogging(false));
       VectorSettings stored = checkVectorSettings(dsl, config);
       Core core = new Core(backend, config, dsl, stored.dimension());
-      return new JooqProvider(core, Session.pooled(core), new JtiCache(config));
+      return new JooqProvider(core, Session.pooled(core), new JtiCache(config), closesWith);
     } catch (RuntimeException | Error e) {
       try {
         backend.close();
@@ -282,7 +300,7 @@ public final class JooqProvider implements DbProvider {
       return work.run(this);
     }
     return core.transaction(
-        "transaction", tx -> work.run(new JooqProvider(core, session.bind(tx), jtiCache)));
+        "transaction", tx -> work.run(new JooqProvider(core, session.bind(tx), jtiCache, null)));
   }
 
   @Override
@@ -340,12 +358,39 @@ public final class JooqProvider implements DbProvider {
   }
 
   @Override
+  public DbProvider tenant(String tenantId) {
+    if (session.inTransaction()) {
+      throw new IllegalStateException("ask the provider for a tenant, not a transaction's view");
+    }
+    core.ensureOpen();
+    return view(tenantId, null);
+  }
+
+  /** The tenant's view, opened once and kept while open. */
+  private JooqProvider view(String tenantId, JooqProvider closesWith) {
+    TenantId id = TenantId.of(tenantId, TenantId.DEFAULT_PREFIX);
+    return views.compute(
+        id.value(),
+        (key, open) ->
+            open != null && !open.core.isClosed()
+                ? open
+                : openOn(
+                    core.backend.tenant(id, TenantId.DEFAULT_PREFIX),
+                    core.config.toBuilder().tenant(id.value()).build(),
+                    closesWith));
+  }
+
+  @Override
   public void close() {
     if (session.inTransaction()) {
       throw new IllegalStateException("close the provider, not the transaction's view of it");
     }
     if (core.markClosed()) {
+      views.values().forEach(JooqProvider::close);
       core.backend.close();
+      if (closesWith != null) {
+        closesWith.close();
+      }
     }
   }
 

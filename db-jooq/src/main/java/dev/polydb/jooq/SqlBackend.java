@@ -1,12 +1,16 @@
 package dev.polydb.jooq;
 
+import dev.polydb.api.DbConfigException;
 import dev.polydb.api.DbException;
+import dev.polydb.api.DbNotFoundException;
 import dev.polydb.api.PoolStats;
+import dev.polydb.api.TenantId;
 import dev.polydb.migrations.Migrations;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
@@ -49,6 +53,30 @@ public interface SqlBackend extends AutoCloseable {
    */
   default DataSource migrationDataSource() {
     return dataSource();
+  }
+
+  /**
+   * The schema the library's tables are in when it is not the connection's default: a tenant's on
+   * PostgreSQL. Migrations run there.
+   *
+   * @return the schema, empty for the default
+   */
+  default Optional<String> migrationSchema() {
+    return Optional.empty();
+  }
+
+  /**
+   * A backend on one tenant's data, sharing what it can with this one (on PostgreSQL the pool).
+   * Closing it leaves this backend open.
+   *
+   * @param id the tenant
+   * @param prefix the schema prefix
+   * @return the tenant's backend
+   * @throws DbNotFoundException when there is no such tenant, or it is not ready
+   * @throws DbConfigException when this backend has no tenants
+   */
+  default SqlBackend tenant(TenantId id, String prefix) {
+    throw new DbConfigException(name() + " databases have no tenants");
   }
 
   /**

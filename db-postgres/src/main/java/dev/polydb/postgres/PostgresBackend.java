@@ -10,10 +10,12 @@ import dev.polydb.api.DbException;
 import dev.polydb.api.DbNotFoundException;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.PoolStats;
+import dev.polydb.api.TenantId;
 import dev.polydb.jooq.Pools;
 import dev.polydb.jooq.SqlBackend;
 import dev.polydb.jooq.VectorIndex;
 import dev.polydb.migrations.Migrations;
+import dev.polydb.migrations.TenantSchemas;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -67,10 +69,14 @@ final class PostgresBackend implements SqlBackend {
   private final HikariDataSource pool;
   private final PGSimpleDataSource direct;
   private final PostgresVectorIndex vectors;
+  private final int efSearch;
+  private final int probes;
 
   PostgresBackend(DatabaseUrl url, DbConfig config) {
     boolean readOnly = !config.mutationsEnabled();
-    this.vectors = new PostgresVectorIndex(config.vectorEfSearch(), config.vectorIvfflatProbes());
+    this.efSearch = config.vectorEfSearch();
+    this.probes = config.vectorIvfflatProbes();
+    this.vectors = new PostgresVectorIndex(efSearch, probes);
     this.direct = dataSource(url, readOnly ? "-c default_transaction_read_only=on" : "");
     PGSimpleDataSource pooled = plainDataSource(url, config);
 
@@ -295,6 +301,44 @@ final class PostgresBackend implements SqlBackend {
                         + " or not has_table_privilege('journal_entries', 'INSERT')",
                     Boolean.class))
             .fetchOne(0, Boolean.class));
+  }
+
+  /**
+   * A registered, ready tenant: its schema, then the extension's, behind {@code pg_catalog}, which
+   * comes first so that nothing another role made in {@code public} shadows a built-in.
+   */
+  @Override
+  public SqlBackend tenant(TenantId id, String prefix) {
+    TenantSchemas.Tenant tenant;
+    String extensionSchema;
+    try {
+      tenant =
+          TenantSchemas.find(direct, id)
+              .filter(t -> t.state().equals("ready"))
+              .orElseThrow(
+                  () ->
+                      new DbNotFoundException(
+                          "no such tenant, or it is not ready: create it first (polydb tenants"
+                              + " create)"));
+      try (Connection c = direct.getConnection();
+          Statement s = c.createStatement();
+          ResultSet r =
+              s.executeQuery(
+                  "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n"
+                      + " ON n.oid = e.extnamespace WHERE e.extname = 'vector'")) {
+        extensionSchema = r.next() ? r.getString(1) : "public";
+      }
+    } catch (SQLException e) {
+      throw new DbTransientException(
+          "cannot look up the tenant (SQLState " + e.getSQLState() + ")", e.getSQLState(), e);
+    }
+    String path = "pg_catalog, " + quote(tenant.schema()) + ", " + quote(extensionSchema);
+    return new PostgresTenantBackend(
+        this, tenant.schema(), path, new PostgresVectorIndex(efSearch, probes));
+  }
+
+  private static String quote(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
   }
 
   @Override

@@ -291,13 +291,15 @@ final class PostgresVectorIndex implements VectorIndex {
     return statements.computeIfAbsent(
         key,
         x ->
-            "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"
+            // pg_catalog's own, with text arguments: a set_config(varchar, …) someone made in
+            // public would be a better match for a bound parameter (CVE-2018-1058)
+            "SELECT pg_catalog.set_config('plan_cache_mode', 'force_custom_plan', true)"
                 + (plan == Plan.EXACT
                     ? ""
-                    : ", set_config('hnsw.ef_search', ?, true),"
-                        + " set_config('hnsw.iterative_scan', 'strict_order', true),"
-                        + " set_config('ivfflat.probes', ?, true),"
-                        + " set_config('ivfflat.iterative_scan', 'relaxed_order', true)")
+                    : ", pg_catalog.set_config('hnsw.ef_search', ?::text, true),"
+                        + " pg_catalog.set_config('hnsw.iterative_scan', 'strict_order', true),"
+                        + " pg_catalog.set_config('ivfflat.probes', ?::text, true),"
+                        + " pg_catalog.set_config('ivfflat.iterative_scan', 'relaxed_order', true)")
                 + "; "
                 + query(plan, settings, scope));
   }

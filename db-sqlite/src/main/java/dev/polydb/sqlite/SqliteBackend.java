@@ -12,6 +12,7 @@ import dev.polydb.api.DbReadOnlyException;
 import dev.polydb.api.DbTimeoutException;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.PoolStats;
+import dev.polydb.api.TenantId;
 import dev.polydb.jooq.JooqProvider;
 import dev.polydb.jooq.Pools;
 import dev.polydb.jooq.SqlBackend;
@@ -57,6 +58,7 @@ final class SqliteBackend implements SqlBackend {
       new ConcurrentHashMap<>();
 
   private final Path file;
+  private final DbConfig config;
   private final HikariDataSource pool;
   private final ReentrantLock writer = new ReentrantLock(true);
   private final Duration writerWait;
@@ -64,6 +66,7 @@ final class SqliteBackend implements SqlBackend {
 
   SqliteBackend(DatabaseUrl url, DbConfig config) {
     this.file = url.sqlitePath().map(p -> p.toAbsolutePath().normalize()).orElse(null);
+    this.config = config;
     boolean readOnly = !config.mutationsEnabled();
     this.writerWait = config.statementTimeout().multipliedBy(2);
     boolean immutable = false;
@@ -193,6 +196,25 @@ final class SqliteBackend implements SqlBackend {
   @Override
   public SQLDialect dialect() {
     return SQLDialect.SQLITE;
+  }
+
+  /**
+   * A tenant: the file {@code <file>.tenants/<id>.db}, made by {@code polydb tenants create}, on a
+   * pool of its own.
+   */
+  @Override
+  public SqlBackend tenant(TenantId id, String prefix) {
+    if (file == null) {
+      throw new DbConfigException("an in-memory SQLite database has no tenants (they are files)");
+    }
+    Path tenant = file.resolveSibling(file.getFileName() + ".tenants").resolve(id.value() + ".db");
+    if (!Files.isRegularFile(tenant)) {
+      throw new DbNotFoundException(
+          "no such tenant: create it first (polydb tenants create), its file is " + tenant);
+    }
+    String url = "sqlite:" + tenant;
+    return new SqliteBackend(
+        DatabaseUrl.parse(url), config.toBuilder().url(url).tenant(null).build());
   }
 
   @Override
