@@ -2,6 +2,11 @@ package dev.polydb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.polydb.api.DbConfig;
+import dev.polydb.api.DbProvider;
+import dev.polydb.api.DbProviders;
+import dev.polydb.api.User;
+import dev.polydb.api.UserProfile;
 import dev.polydb.testkit.FreshDatabases;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -110,6 +115,34 @@ class RolesTest {
       Cli.Run after = Cli.run("roles", "check", "--url", roles.urlAs(kind), "--as", kind);
       assertThat(after.exit()).as(kind + ": " + after.all()).isZero();
     }
+  }
+
+  @Test
+  void theOwnerMakesTenantsAndTheOtherRolesGetTheirGrantsThere() throws SQLException {
+    roles.create();
+    assertThat(Cli.run("migrate", "--url", roles.urlAs("owner")).exit()).isZero();
+    Cli.Run tenant = Cli.run("tenants", "create", "acme", "--url", roles.urlAs("owner"));
+    assertThat(tenant.exit()).as(tenant.all()).isZero();
+
+    try (DbProvider app = DbProviders.open(DbConfig.builder().url(roles.urlAs("app")).build())) {
+      DbProvider acme = app.tenant("acme");
+      User user = acme.users().create("google", "in-acme", UserProfile.EMPTY);
+      assertThat(acme.users().findById(user.id())).contains(user);
+      assertThat(app.users().findById(user.id())).isEmpty();
+    }
+    for (String kind : new String[] {"owner", "app", "readonly", "import"}) {
+      Cli.Run check = Cli.run("roles", "check", "--url", roles.urlAs(kind), "--as", kind);
+      assertThat(check.exit()).as(kind + ": " + check.all()).isZero();
+    }
+    roles.admin("GRANT TRUNCATE ON tenant_acme.users TO " + roles.role("readonly"));
+    Cli.Run check = Cli.run("roles", "check", "--url", roles.urlAs("readonly"), "--as", "readonly");
+    assertThat(check.out()).contains("extra TRUNCATE on tenant_acme.users");
+    // run again, the grants in the tenant's schema come back too
+    assertThat(Cli.run("roles", "create", "--url", roles.adminUrl, "--prefix", roles.prefix).exit())
+        .isZero();
+    assertThat(
+            Cli.run("roles", "check", "--url", roles.urlAs("readonly"), "--as", "readonly").exit())
+        .isZero();
   }
 
   @Test

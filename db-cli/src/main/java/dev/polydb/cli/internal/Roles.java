@@ -160,7 +160,8 @@ public final class Roles {
     sql.add("ALTER ROLE " + readonly + " SET default_transaction_read_only = on");
     sql.add("REVOKE ALL ON DATABASE " + db + " FROM PUBLIC, " + owner + ", " + others);
     sql.add("GRANT CONNECT ON DATABASE " + db + " TO " + owner + ", " + others);
-    sql.add("GRANT TEMPORARY ON DATABASE " + db + " TO " + owner);
+    // CREATE: the owner makes the tenants' schemas
+    sql.add("GRANT TEMPORARY, CREATE ON DATABASE " + db + " TO " + owner);
     sql.add("CREATE SCHEMA IF NOT EXISTS " + s + " AUTHORIZATION " + owner);
     sql.add("ALTER SCHEMA " + s + " OWNER TO " + owner);
     sql.add("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
@@ -196,6 +197,28 @@ public final class Roles {
               + " ON TABLES TO "
               + grantee);
     }
+    // tenants: the schemas the owner made (listed in the registry) and those it makes later
+    StringBuilder tenants =
+        new StringBuilder(
+            "DO $$DECLARE t record; BEGIN IF to_regclass('public.polydb_tenants') IS NOT NULL THEN"
+                + " FOR t IN SELECT schema_name FROM public.polydb_tenants LOOP");
+    tenants.append(tenantGrant("REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM " + others));
+    tenants.append(tenantGrant("GRANT USAGE ON SCHEMA %I TO " + others));
+    sql.add("ALTER DEFAULT PRIVILEGES FOR ROLE " + owner + " GRANT USAGE ON SCHEMAS TO " + others);
+    for (Kind kind : List.of(Kind.APP, Kind.READONLY, Kind.IMPORT)) {
+      String grantee = quote(names.of(kind));
+      String privileges = String.join(", ", new TreeSet<>(kind.tablePrivileges));
+      tenants.append(
+          tenantGrant("GRANT " + privileges + " ON ALL TABLES IN SCHEMA %I TO " + grantee));
+      sql.add(
+          "ALTER DEFAULT PRIVILEGES FOR ROLE "
+              + owner
+              + " GRANT "
+              + privileges
+              + " ON TABLES TO "
+              + grantee);
+    }
+    sql.add(tenants.append(" END LOOP; END IF; END$$").toString());
     sql.add("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + s + " TO " + app);
     sql.add(
         "ALTER DEFAULT PRIVILEGES FOR ROLE "
@@ -205,6 +228,11 @@ public final class Roles {
             + " GRANT USAGE, SELECT ON SEQUENCES TO "
             + app);
     return sql;
+  }
+
+  /** One statement of the tenants' loop: {@code %I} is the tenant's schema. */
+  private static String tenantGrant(String statement) {
+    return " EXECUTE format('" + statement.replace("'", "''") + "', t.schema_name);";
   }
 
   /**
@@ -304,13 +332,18 @@ public final class Roles {
     if (claimed == Kind.OWNER && !schemaOwner.get().equals(me)) {
       found.add(new Deviation("owner", "schema " + schema + " is owned by " + schemaOwner.get()));
     }
-    schemaCreate(connection, claimed, schema, found);
+    List<String> tenantSchemas = tenantSchemas(connection);
+    schemaCreate(connection, claimed, schema, tenantSchemas, found);
     publicCreate(connection, schema, found);
     Map<String, String> tables = tables(connection, schema);
     if (tables.isEmpty()) {
       found.add(
           new Deviation(
               "tables", "schema " + schema + " holds no tables: migrate it as the owner first"));
+    }
+    Map<String, Map<String, String>> tenants = new LinkedHashMap<>();
+    for (String tenant : tenantSchemas) {
+      tenants.put(tenant, tables(connection, tenant));
     }
     if (claimed == Kind.OWNER) {
       tables.forEach(
@@ -319,9 +352,22 @@ public final class Roles {
               found.add(new Deviation("owner", "table " + table + " is owned by " + owner));
             }
           });
+      tenants.forEach(
+          (tenant, tenantTables) ->
+              tenantTables.forEach(
+                  (table, owner) -> {
+                    if (!owner.equals(me)) {
+                      found.add(
+                          new Deviation(
+                              "owner", "table " + tenant + "." + table + " is owned by " + owner));
+                    }
+                  }));
     } else {
       owned(connection, found);
       grants(connection, claimed, schema, tables.keySet(), found);
+      for (Map.Entry<String, Map<String, String>> tenant : tenants.entrySet()) {
+        grants(connection, claimed, tenant.getKey(), tenant.getValue().keySet(), found);
+      }
       defaultPrivileges(connection, claimed, schema, schemaOwner.get(), me, found);
       boolean readOnly =
           "on".equals(single(connection, "SHOW default_transaction_read_only", null).orElse(""));
@@ -372,7 +418,11 @@ public final class Roles {
   }
 
   private static void schemaCreate(
-      Connection connection, Kind claimed, String schema, List<Deviation> found)
+      Connection connection,
+      Kind claimed,
+      String schema,
+      List<String> tenantSchemas,
+      List<Deviation> found)
       throws SQLException {
     try (Statement s = connection.createStatement();
         ResultSet r =
@@ -382,7 +432,8 @@ public final class Roles {
                     + " ORDER BY nspname")) {
       while (r.next()) {
         String name = r.getString(1);
-        if (!(claimed == Kind.OWNER && name.equals(schema))) {
+        boolean owners = name.equals(schema) || tenantSchemas.contains(name);
+        if (!(claimed == Kind.OWNER && owners)) {
           found.add(new Deviation("create", "may create objects in schema " + name));
         }
       }
@@ -429,6 +480,22 @@ public final class Roles {
     return tables;
   }
 
+  /** The schemas of the registered tenants, none without a registry. */
+  private static List<String> tenantSchemas(Connection connection) throws SQLException {
+    List<String> schemas = new ArrayList<>();
+    if (!holds(connection, "to_regclass('public.polydb_tenants') IS NOT NULL")) {
+      return schemas;
+    }
+    try (Statement s = connection.createStatement();
+        ResultSet r =
+            s.executeQuery("SELECT schema_name FROM public.polydb_tenants ORDER BY schema_name")) {
+      while (r.next()) {
+        schemas.add(r.getString(1));
+      }
+    }
+    return schemas;
+  }
+
   private static void owned(Connection connection, List<Deviation> found) throws SQLException {
     try (Statement s = connection.createStatement();
         ResultSet r =
@@ -460,10 +527,11 @@ public final class Roles {
             has = r.getBoolean(1);
           }
           boolean expected = claimed.tablePrivileges.contains(privilege);
+          String name = schema.equals("public") ? table : schema + "." + table;
           if (has && !expected) {
-            found.add(new Deviation("grant", "extra " + privilege + " on " + table));
+            found.add(new Deviation("grant", "extra " + privilege + " on " + name));
           } else if (!has && expected) {
-            found.add(new Deviation("grant", "missing " + privilege + " on " + table));
+            found.add(new Deviation("grant", "missing " + privilege + " on " + name));
           }
         }
       }
