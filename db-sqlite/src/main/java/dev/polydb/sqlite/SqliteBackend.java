@@ -54,6 +54,7 @@ import org.sqlite.SQLiteException;
 final class SqliteBackend implements SqlBackend {
   private static final int DEFAULT_POOL_SIZE = 4;
   private static final int MIGRATION_ATTEMPTS = 10;
+  private static final int SQLITE_BUSY = 5;
   private static final ConcurrentHashMap<Path, ReentrantLock> MIGRATION_LOCKS =
       new ConcurrentHashMap<>();
 
@@ -109,7 +110,45 @@ final class SqliteBackend implements SqlBackend {
       hikari.setMaximumPoolSize(config.poolSize().orElse(DEFAULT_POOL_SIZE));
       hikari.setMinimumIdle(1);
     }
-    this.pool = Pools.start(hikari, "sqlite database " + url.redacted());
+    this.pool = startPool(hikari, "sqlite database " + url.redacted());
+  }
+
+  /**
+   * Starts the pool. A new file's first connections switch it to WAL, which takes the file's lock
+   * for a moment, before sqlite-jdbc has applied the busy timeout: providers opening one new file
+   * at once take turns in this process, and one that still finds the file busy (another process)
+   * tries again, for at most the writer's wait.
+   */
+  private HikariDataSource startPool(HikariConfig hikari, String what) {
+    if (file == null) {
+      return Pools.start(hikari, what);
+    }
+    ReentrantLock local = MIGRATION_LOCKS.computeIfAbsent(file, f -> new ReentrantLock());
+    long deadline = System.nanoTime() + writerWait.toNanos();
+    local.lock();
+    try {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return Pools.start(hikari, what);
+        } catch (DbException e) {
+          if (!busy(e) || System.nanoTime() > deadline) {
+            throw e;
+          }
+          sleepBeforeRetry(attempt);
+        }
+      }
+    } finally {
+      local.unlock();
+    }
+  }
+
+  private static boolean busy(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLiteException s && (s.getResultCode().code & 0xFF) == SQLITE_BUSY) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Foreign keys on, the statement timeout as busy timeout, read-only when mutations are off. */
