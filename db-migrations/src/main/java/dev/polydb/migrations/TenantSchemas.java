@@ -53,10 +53,16 @@ public final class TenantSchemas {
    */
   public static Tenant create(DataSource dataSource, Migrations base, TenantId id, String prefix)
       throws SQLException {
-    String schema = id.schema(prefix);
     // the database's own schema first: it makes the extension, and Flyway would refuse a
     // non-empty public without history once the registry is there
     base.migrate();
+    return createMigrated(dataSource, base, id, prefix);
+  }
+
+  /** {@link #create} once the database's own schema is current. */
+  private static Tenant createMigrated(
+      DataSource dataSource, Migrations base, TenantId id, String prefix) throws SQLException {
+    String schema = id.schema(prefix);
     try (Connection c = dataSource.getConnection();
         Statement s = c.createStatement()) {
       ensureRegistry(s);
@@ -186,10 +192,14 @@ public final class TenantSchemas {
   public static List<Tenant> migrateAll(DataSource dataSource, Migrations base)
       throws SQLException {
     List<Tenant> done = new ArrayList<>();
-    for (Tenant tenant : list(dataSource)) {
+    List<Tenant> registered = list(dataSource);
+    if (!registered.isEmpty()) {
+      base.migrate();
+    }
+    for (Tenant tenant : registered) {
       if (!tenant.state().equals("dropping")) {
         String prefix = prefixOf(tenant);
-        done.add(create(dataSource, base, TenantId.of(tenant.id(), prefix), prefix));
+        done.add(createMigrated(dataSource, base, TenantId.of(tenant.id(), prefix), prefix));
       }
     }
     return done;
