@@ -2,7 +2,7 @@ package dev.polydb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.polydb.cli.internal.Schema;
+import dev.polydb.migrations.TableModel;
 import dev.polydb.testkit.FreshDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,8 +31,8 @@ class SchemaTest {
     assertThat(Cli.run("migrate", "--url", sqlite).exit()).isZero();
     assertThat(Cli.run("migrate", "--url", postgres).exit()).isZero();
     List<String> expected = new ArrayList<>();
-    for (Schema.Table table : Schema.TABLES) {
-      for (Schema.Column column : table.columns()) {
+    for (TableModel.Table table : TableModel.TABLES) {
+      for (TableModel.Column column : table.columns()) {
         expected.add(table.name() + "." + column.name() + (column.nullable() ? " null" : ""));
       }
     }

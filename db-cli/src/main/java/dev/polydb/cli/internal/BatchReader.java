@@ -1,8 +1,9 @@
 package dev.polydb.cli.internal;
 
 import dev.polydb.api.VectorSettings;
-import dev.polydb.cli.internal.Schema.Column;
-import dev.polydb.cli.internal.Schema.Table;
+import dev.polydb.migrations.TableModel;
+import dev.polydb.migrations.TableModel.Column;
+import dev.polydb.migrations.TableModel.Table;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -194,9 +195,9 @@ final class BatchReader implements AutoCloseable {
           }
           if (value == null) {
             batch.putNull();
-          } else if (column.kind() == Schema.Kind.JSONB) {
+          } else if (column.kind() == TableModel.Kind.JSONB) {
             batch.putJsonb(value);
-          } else if (column.kind() == Schema.Kind.EMBEDDING) {
+          } else if (column.kind() == TableModel.Kind.EMBEDDING) {
             putEmbedding(batch, value, vectors, table, key);
           } else {
             batch.putBytes(value);

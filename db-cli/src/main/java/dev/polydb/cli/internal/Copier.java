@@ -6,7 +6,8 @@ import dev.polydb.api.DbProvider;
 import dev.polydb.api.DbProviders;
 import dev.polydb.api.DistanceMetric;
 import dev.polydb.api.VectorSettings;
-import dev.polydb.cli.internal.Schema.Table;
+import dev.polydb.migrations.TableModel;
+import dev.polydb.migrations.TableModel.Table;
 import java.io.IOException;
 import java.io.InputStream;
 import java.sql.Connection;
@@ -103,7 +104,7 @@ public final class Copier {
       Map<String, String> maxKeys = new LinkedHashMap<>();
       try {
         vectors = readVectorSettings(src);
-        for (Table table : Schema.TABLES) {
+        for (Table table : TableModel.TABLES) {
           try (Statement s = src.createStatement();
               ResultSet rs =
                   s.executeQuery(
@@ -129,12 +130,12 @@ public final class Copier {
       if (states.isEmpty()) {
         // --resume on a copy that had finished: nothing to do, and nothing was done
         src.rollback();
-        return Schema.TABLES.stream()
+        return TableModel.TABLES.stream()
             .map(t -> new TableReport(t.name(), 0, 0, counts.get(t.name()), 0, 0))
             .toList();
       }
       List<TableReport> reports = new ArrayList<>();
-      for (Table table : Schema.TABLES) {
+      for (Table table : TableModel.TABLES) {
         State state = states.get(table.name());
         reports.add(copyTable(src, dst, table, state, vectors, counts.get(table.name())));
       }
@@ -271,7 +272,7 @@ public final class Copier {
           states.put(table, state);
         }
       }
-      if (states.size() != Schema.TABLES.size()) {
+      if (states.size() != TableModel.TABLES.size()) {
         throw ToolException.config(
             "the interrupted copy's progress is incomplete: start over with --truncate-target"
                 + " (without --resume)");
@@ -279,7 +280,7 @@ public final class Copier {
       return states;
     }
     List<String> filled = new ArrayList<>();
-    for (Table table : Schema.TABLES) {
+    for (Table table : TableModel.TABLES) {
       try (Statement s = dst.createStatement();
           ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + table.name() + ")")) {
         rs.next();
@@ -322,7 +323,7 @@ public final class Copier {
                 + PROGRESS_TABLE
                 + " (table_name, last_key, rows_copied, done, source_rows, source_max_key)"
                 + " VALUES (?, NULL, 0, false, ?, ?)")) {
-      for (Table table : Schema.TABLES) {
+      for (Table table : TableModel.TABLES) {
         insert.setString(1, table.name());
         insert.setLong(2, counts.get(table.name()));
         insert.setString(3, maxKeys.get(table.name()));
@@ -330,10 +331,10 @@ public final class Copier {
       }
       insert.executeBatch();
     }
-    Rebuilder.dropAll(dst, Schema.TABLES.stream().map(Table::name).toList());
+    Rebuilder.dropAll(dst, TableModel.TABLES.stream().map(Table::name).toList());
     dst.commit();
     Map<String, State> states = new LinkedHashMap<>();
-    Schema.TABLES.forEach(t -> states.put(t.name(), new State()));
+    TableModel.TABLES.forEach(t -> states.put(t.name(), new State()));
     return states;
   }
 
@@ -430,7 +431,7 @@ public final class Copier {
   /** Whether every table of the target has the source's row count and newest key. */
   private static boolean holdsSource(
       Connection dst, Map<String, Long> counts, Map<String, String> maxKeys) throws SQLException {
-    for (Table table : Schema.TABLES) {
+    for (Table table : TableModel.TABLES) {
       try (Statement s = dst.createStatement();
           ResultSet rs =
               s.executeQuery("SELECT count(*), max(" + table.key() + ") FROM " + table.name())) {
@@ -459,7 +460,7 @@ public final class Copier {
   }
 
   private static String tableList() {
-    return String.join(", ", Schema.TABLES.stream().map(Table::name).toList());
+    return String.join(", ", TableModel.TABLES.stream().map(Table::name).toList());
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.polydb.cli.internal;
 import dev.polydb.cli.internal.SqlLexer.StringKind;
 import dev.polydb.cli.internal.SqlLexer.Token;
 import dev.polydb.cli.internal.SqlLexer.Type;
+import dev.polydb.migrations.TableModel;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -467,7 +468,7 @@ public final class ExportValidator {
       return;
     }
     tablesInserted.add(table);
-    Schema.Table known = Schema.table(table);
+    TableModel.Table known = TableModel.table(table);
     List<String> columns = new ArrayList<>();
     if (c.peekType() != Type.LPAREN) {
       add(line, "an INSERT without a column list");
@@ -479,7 +480,7 @@ public final class ExportValidator {
     } while (c.accept(Type.COMMA));
     // every column, in the table's order, as export writes them: a column left out would take
     // its default, which export never relies on
-    List<String> expected = known.columns().stream().map(Schema.Column::name).toList();
+    List<String> expected = known.columns().stream().map(TableModel.Column::name).toList();
     if (!columns.equals(expected)) {
       add(line, "an INSERT INTO " + table + " whose columns are not the table's, in its order");
       return;

@@ -1,7 +1,8 @@
 package dev.polydb.cli.internal;
 
-import dev.polydb.cli.internal.Schema.Column;
-import dev.polydb.cli.internal.Schema.Table;
+import dev.polydb.migrations.TableModel;
+import dev.polydb.migrations.TableModel.Column;
+import dev.polydb.migrations.TableModel.Table;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -157,7 +158,8 @@ public final class Exporter {
         String where = selection.where(name);
         if (where != null) {
           counts.put(
-              name, table(connection, engine, Schema.table(name), where, selection, out, progress));
+              name,
+              table(connection, engine, TableModel.table(name), where, selection, out, progress));
         }
       }
       if (counts.getOrDefault("users", 0L) == 0) {

@@ -1,7 +1,8 @@
 package dev.polydb.cli.internal;
 
 import dev.polydb.cli.internal.Endpoint.Engine;
-import dev.polydb.cli.internal.Schema.Table;
+import dev.polydb.migrations.TableModel;
+import dev.polydb.migrations.TableModel.Table;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -118,7 +119,7 @@ public final class Verifier {
       List<TableResult> tables = new ArrayList<>();
       int sampled = 0;
       Random random = new Random(seed);
-      for (Table table : Schema.TABLES) {
+      for (Table table : TableModel.TABLES) {
         progress.start(table.name(), -1);
         List<String> sampleKeys = new ArrayList<>();
         CompletableFuture<Scan> other =

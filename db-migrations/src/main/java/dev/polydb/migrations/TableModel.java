@@ -1,15 +1,17 @@
-package dev.polydb.cli.internal;
+package dev.polydb.migrations;
 
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The library's tables as the tool moves and compares them, parents before children. A test holds
- * this list to both dialects' catalogs, so a migration that adds a column fails until it is here.
- * {@code vector_settings} is not copied (the target is migrated with the source's values) and
- * {@code schema_migrations} is Flyway's own; both are compared by {@code verify}.
+ * The library's data tables as the tools that move rows between engines see them (the {@code
+ * db-cli} copy, verify and export, and the {@code db-mirror} replay): parents before children, each
+ * column with the way each engine stores it. A test in {@code db-cli} holds this list to both
+ * dialects' catalogs, so a migration that adds a column fails until it is here. {@code
+ * vector_settings} is not copied (the target is migrated with the source's values) and {@code
+ * schema_migrations} is Flyway's own; {@code verify} compares both.
  */
-public final class Schema {
+public final class TableModel {
 
   /** How a column's value is stored on each engine. */
   public enum Kind {
@@ -136,7 +138,7 @@ public final class Schema {
               column("expires_at", Kind.TIMESTAMP),
               column("revoked_at", Kind.TIMESTAMP)));
 
-  private Schema() {}
+  private TableModel() {}
 
   /**
    * The table of that name.
