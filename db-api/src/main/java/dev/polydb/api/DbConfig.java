@@ -27,6 +27,9 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code ENABLE_MUTATIONS}</td><td>true</td></tr>
  *   <tr><td>{@code DB_MIGRATE_ON_OPEN}</td><td>true (never when mutations are disabled)</td></tr>
  *   <tr><td>{@code DB_TENANT}</td><td>none</td></tr>
+ *   <tr><td>{@code DB_MODE}</td><td>as {@code DATABASE_URL} says ({@code sqlite}, {@code postgres},
+ *       {@code mirror})</td></tr>
+ *   <tr><td>{@code DB_MIRROR_URL}</td><td>none; the Postgres URL a mirror replays to</td></tr>
  *   <tr><td>{@code DB_VECTOR_DIMENSION}</td><td>1536</td></tr>
  *   <tr><td>{@code DB_VECTOR_METRIC}</td><td>cosine ({@code l2}, {@code inner_product})</td></tr>
  *   <tr><td>{@code DB_EMBEDDING_MODEL}</td><td>none: the first chunk written decides</td></tr>
@@ -57,6 +60,8 @@ public final class DbConfig {
   private final boolean migrateOnOpen;
   private final boolean migrateOnOpenRequested;
   private final String tenant;
+  private final BackendMode mode;
+  private final String mirrorUrl;
   private final Clock clock;
   private final int vectorDimension;
   private final DistanceMetric vectorMetric;
@@ -81,6 +86,8 @@ public final class DbConfig {
     this.migrateOnOpen = b.migrateOnOpen && b.mutationsEnabled;
     this.migrateOnOpenRequested = b.migrateOnOpen;
     this.tenant = b.tenant;
+    this.mode = b.mode;
+    this.mirrorUrl = b.mirrorUrl;
     this.clock = b.clock;
     this.vectorDimension = b.vectorDimension;
     this.vectorMetric = b.vectorMetric;
@@ -144,6 +151,8 @@ public final class DbConfig {
     // off when it was turned off
     b.migrateOnOpen = migrateOnOpenRequested;
     b.tenant = tenant;
+    b.mode = mode;
+    b.mirrorUrl = mirrorUrl;
     b.clock = clock;
     b.vectorDimension = vectorDimension;
     b.vectorMetric = vectorMetric;
@@ -225,6 +234,34 @@ public final class DbConfig {
    */
   public Optional<String> tenant() {
     return Optional.ofNullable(tenant);
+  }
+
+  /**
+   * The mode that was asked for; when empty, the kind of {@link #url()} decides.
+   *
+   * @return the mode, empty by default
+   */
+  public Optional<BackendMode> mode() {
+    return Optional.ofNullable(mode);
+  }
+
+  /**
+   * The Postgres URL a mirror replays to; read only in {@link BackendMode#MIRROR}. May hold a
+   * password: log {@link #redactedMirrorUrl()} instead.
+   *
+   * @return the URL, when set
+   */
+  public Optional<String> mirrorUrl() {
+    return Optional.ofNullable(mirrorUrl);
+  }
+
+  /**
+   * The mirror URL with its password masked.
+   *
+   * @return the redacted URL, when set
+   */
+  public Optional<String> redactedMirrorUrl() {
+    return mirrorUrl().map(DatabaseUrl::redact);
   }
 
   /**
@@ -389,6 +426,10 @@ public final class DbConfig {
         + migrateOnOpen
         + ", tenant="
         + tenant
+        + ", mode="
+        + (mode == null ? "from url" : mode)
+        + ", mirrorUrl="
+        + redactedMirrorUrl().orElse("none")
         + ", clock="
         + clock
         + ", vectorDimension="
@@ -422,6 +463,11 @@ public final class DbConfig {
         + "]";
   }
 
+  /** The kind of a known URL form; {@code null} for a form only a third-party backend claims. */
+  private static DatabaseUrl.Kind urlKind(String url) {
+    return DatabaseUrl.isKnownScheme(url) ? DatabaseUrl.parse(url).kind() : null;
+  }
+
   /** Builds a {@link DbConfig}; each setter rejects a bad value at once. */
   public static final class Builder {
     private String url = "";
@@ -430,6 +476,8 @@ public final class DbConfig {
     private boolean mutationsEnabled = true;
     private boolean migrateOnOpen = true;
     private String tenant;
+    private BackendMode mode;
+    private String mirrorUrl;
     private Clock clock = Clock.systemUTC();
     private int vectorDimension = 1536;
     private DistanceMetric vectorMetric = DistanceMetric.COSINE;
@@ -535,6 +583,39 @@ public final class DbConfig {
         }
       }
       this.tenant = value;
+      return this;
+    }
+
+    /**
+     * Sets the mode; {@code null} lets the kind of the URL decide. {@link #build()} checks that the
+     * URLs fit it.
+     *
+     * @param value the mode, or {@code null}
+     * @return this builder
+     */
+    public Builder mode(BackendMode value) {
+      this.mode = value;
+      return this;
+    }
+
+    /**
+     * Sets the Postgres URL a {@link BackendMode#MIRROR} provider replays every write to.
+     *
+     * @param value a Postgres URL, or {@code null} or empty for none
+     * @return this builder
+     * @throws DbConfigException when the URL is malformed or not a Postgres URL
+     */
+    public Builder mirrorUrl(String value) {
+      String u = value == null ? "" : value.strip();
+      if (u.isEmpty()) {
+        this.mirrorUrl = null;
+        return this;
+      }
+      DatabaseUrl parsed = DatabaseUrl.parse(u);
+      if (parsed.kind() != DatabaseUrl.Kind.POSTGRES) {
+        throw new DbConfigException("the mirror must be a Postgres database: " + parsed.redacted());
+      }
+      this.mirrorUrl = u;
       return this;
     }
 
@@ -769,6 +850,8 @@ public final class DbConfig {
       apply(env, "ENABLE_MUTATIONS", v -> mutationsEnabled(bool(v)));
       apply(env, "DB_MIGRATE_ON_OPEN", v -> migrateOnOpen(bool(v)));
       apply(env, "DB_TENANT", this::tenant);
+      apply(env, "DB_MODE", v -> mode(backendMode(v)));
+      apply(env, "DB_MIRROR_URL", this::mirrorUrl);
       apply(env, "DB_VECTOR_DIMENSION", v -> vectorDimension(integer(v)));
       apply(env, "DB_VECTOR_METRIC", v -> vectorMetric(metric(v)));
       apply(env, "DB_EMBEDDING_MODEL", this::embeddingModel);
@@ -800,7 +883,68 @@ public final class DbConfig {
         throw new DbConfigException(
             "pool size must be 1 for an in-memory SQLite database: " + poolSize);
       }
+      checkMode();
       return new DbConfig(this);
+    }
+
+    private void checkMode() {
+      if (mode == null) {
+        return;
+      }
+      DatabaseUrl.Kind kind = urlKind(url);
+      String given =
+          kind == null
+              ? "a URL no built-in backend knows"
+              : "a " + kind.name().toLowerCase(Locale.ROOT) + " URL";
+      switch (mode) {
+        case SQLITE, MIRROR -> {
+          if (kind != DatabaseUrl.Kind.SQLITE) {
+            throw new DbConfigException(
+                "DB_MODE="
+                    + mode.name().toLowerCase(Locale.ROOT)
+                    + " needs DATABASE_URL to be a SQLite URL (or unset), but it is "
+                    + given
+                    + ": "
+                    + DatabaseUrl.redact(url));
+          }
+        }
+        case POSTGRES -> {
+          if (kind != DatabaseUrl.Kind.POSTGRES) {
+            throw new DbConfigException(
+                "DB_MODE=postgres needs DATABASE_URL to be a Postgres URL, but it is "
+                    + given
+                    + ": "
+                    + (url.isEmpty() ? "unset" : DatabaseUrl.redact(url)));
+          }
+        }
+      }
+      if (mode != BackendMode.MIRROR) {
+        return;
+      }
+      if (mirrorUrl == null) {
+        throw new DbConfigException(
+            "DB_MODE=mirror needs DB_MIRROR_URL, the Postgres database every write is replayed to");
+      }
+      if (DatabaseUrl.parse(url).inMemory()) {
+        throw new DbConfigException(
+            "DB_MODE=mirror needs a SQLite file: an in-memory database cannot be read by the mirror");
+      }
+      if (!mutationsEnabled) {
+        throw new DbConfigException(
+            "DB_MODE=mirror replays writes, and ENABLE_MUTATIONS=false allows none: use DB_MODE=sqlite");
+      }
+      if (tenant != null) {
+        throw new DbConfigException(
+            "DB_MODE=mirror does not mirror tenants: unset DB_TENANT or use DB_MODE=sqlite or postgres");
+      }
+    }
+
+    private static BackendMode backendMode(String v) {
+      try {
+        return BackendMode.valueOf(v.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new DbConfigException("must be sqlite, postgres or mirror: " + v);
+      }
     }
 
     private static void apply(

@@ -11,6 +11,8 @@ import java.util.ServiceLoader;
  */
 public final class DbProviders {
 
+  private static final String MIRROR = "mirror";
+
   private DbProviders() {}
 
   /**
@@ -44,7 +46,21 @@ public final class DbProviders {
    * @throws DbConfigException when the URL is malformed or no backend claims it
    */
   public static DbProvider open(DbConfig config) {
+    if (config.mode().orElse(null) == BackendMode.MIRROR) {
+      return mirrorFactory().open(config);
+    }
     return factoryFor(config.url()).open(config);
+  }
+
+  /** The factory named {@code mirror}, which claims no URL: {@code DB_MODE} chooses it. */
+  private static DbProviderFactory mirrorFactory() {
+    for (DbProviderFactory f : ServiceLoader.load(DbProviderFactory.class, classLoader())) {
+      if (MIRROR.equals(f.name())) {
+        return f;
+      }
+    }
+    throw new DbConfigException(
+        "DB_MODE=mirror: add the dependency dev.polydb:db-mirror to the class path");
   }
 
   /**

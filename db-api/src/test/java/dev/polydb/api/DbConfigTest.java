@@ -1,6 +1,7 @@
 package dev.polydb.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -9,7 +10,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Copies of a configuration, compared by value, every accessor. */
@@ -24,6 +27,8 @@ class DbConfigTest {
         .mutationsEnabled(false)
         .migrateOnOpen(false)
         .tenant("acme")
+        .mode(BackendMode.POSTGRES)
+        .mirrorUrl("postgres://m:mirrorpw@mirror.example.com/app")
         .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC))
         .vectorDimension(8)
         .vectorMetric(DistanceMetric.L2)
@@ -80,7 +85,10 @@ class DbConfigTest {
     DbConfig config = everythingSet();
     String shown = config.toString();
 
-    assertThat(shown).doesNotContain(":pw@").contains("db.example.com");
+    assertThat(shown)
+        .doesNotContain(":pw@")
+        .doesNotContain("mirrorpw")
+        .contains("db.example.com", "mirror.example.com");
     for (Method m : accessors()) {
       if (!m.getName().equals("url")) {
         assertThat(shown).as(m.getName()).contains(m.getName() + "=");
@@ -95,6 +103,68 @@ class DbConfigTest {
         .isZero();
   }
 
+  @Test
+  void dbModeMustAgreeWithTheUrlsItUses() {
+    String file = "sqlite:data/app.db";
+    String pg = "postgres://app:s3cret@db.example.com/app";
+    DbConfig mirror =
+        DbConfig.fromEnv(Map.of("DATABASE_URL", file, "DB_MODE", "mirror", "DB_MIRROR_URL", pg));
+    assertThat(mirror.mode()).contains(BackendMode.MIRROR);
+    assertThat(mirror.mirrorUrl()).contains(pg);
+    assertThat(mirror.redactedMirrorUrl().orElseThrow()).doesNotContain("s3cret");
+    assertThatThrownBy(() -> DbProviders.open(mirror))
+        .as("chosen by DB_MODE, never by the URL's backend")
+        .isInstanceOf(DbConfigException.class)
+        .hasMessageContaining("dev.polydb:db-mirror");
+    assertThat(DbConfig.fromEnv(Map.of("DB_MODE", "SQLite")).mode()).contains(BackendMode.SQLITE);
+    assertThat(DbConfig.fromEnv(Map.of("DATABASE_URL", pg, "DB_MODE", "postgres")).mode())
+        .contains(BackendMode.POSTGRES);
+    assertThat(DbConfig.fromEnv(Map.of("DATABASE_URL", pg)).mode()).isEmpty();
+    // kept while another mode runs, so that switching back is a restart with DB_MODE alone
+    assertThat(
+            DbConfig.fromEnv(Map.of("DATABASE_URL", file, "DB_MODE", "sqlite", "DB_MIRROR_URL", pg))
+                .mirrorUrl())
+        .contains(pg);
+
+    Map<Map<String, String>, String> refused = new LinkedHashMap<>();
+    refused.put(Map.of("DB_MODE", "both"), "DB_MODE: must be sqlite, postgres or mirror");
+    refused.put(Map.of("DATABASE_URL", file, "DB_MODE", "mirror"), "needs DB_MIRROR_URL");
+    refused.put(
+        Map.of("DATABASE_URL", pg, "DB_MODE", "mirror", "DB_MIRROR_URL", pg),
+        "needs DATABASE_URL to be a SQLite URL");
+    refused.put(Map.of("DATABASE_URL", pg, "DB_MODE", "sqlite"), "to be a SQLite URL");
+    refused.put(Map.of("DATABASE_URL", file, "DB_MODE", "postgres"), "to be a Postgres URL");
+    refused.put(Map.of("DB_MODE", "postgres"), "to be a Postgres URL");
+    refused.put(
+        Map.of("DATABASE_URL", "sqlite::memory:", "DB_MODE", "mirror", "DB_MIRROR_URL", pg),
+        "needs a SQLite file");
+    refused.put(
+        Map.of(
+            "DATABASE_URL",
+            file,
+            "DB_MODE",
+            "mirror",
+            "DB_MIRROR_URL",
+            pg,
+            "ENABLE_MUTATIONS",
+            "false"),
+        "use DB_MODE=sqlite");
+    refused.put(
+        Map.of("DATABASE_URL", file, "DB_MODE", "mirror", "DB_MIRROR_URL", pg, "DB_TENANT", "acme"),
+        "does not mirror tenants");
+    refused.put(
+        Map.of("DB_MIRROR_URL", "sqlite:other.db"), "DB_MIRROR_URL: the mirror must be a Postgres");
+    refused.put(Map.of("DB_MIRROR_URL", "mysql://u:s3cret@h/db"), "DB_MIRROR_URL");
+    refused.forEach(
+        (env, message) ->
+            assertThatThrownBy(() -> DbConfig.fromEnv(env))
+                .as("%s", env)
+                .isInstanceOf(DbConfigException.class)
+                .hasMessageContaining(message)
+                .message()
+                .doesNotContain("s3cret"));
+  }
+
   /** The public, no-argument accessors, which together are the configuration. */
   private static List<Method> accessors() {
     List<Method> accessors = new ArrayList<>();
@@ -102,7 +172,8 @@ class DbConfigTest {
       if (Modifier.isPublic(m.getModifiers())
           && !Modifier.isStatic(m.getModifiers())
           && m.getParameterCount() == 0
-          && !List.of("toBuilder", "toString", "hashCode", "redactedUrl").contains(m.getName())) {
+          && !List.of("toBuilder", "toString", "hashCode", "redactedUrl", "redactedMirrorUrl")
+              .contains(m.getName())) {
         accessors.add(m);
       }
     }

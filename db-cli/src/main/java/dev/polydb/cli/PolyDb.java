@@ -36,6 +36,7 @@ import picocli.CommandLine.Command;
       ExportCommand.class,
       ValidateExportCommand.class,
       TenantsCommand.class,
+      MirrorCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

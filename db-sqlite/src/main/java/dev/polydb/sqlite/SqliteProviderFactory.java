@@ -1,5 +1,6 @@
 package dev.polydb.sqlite;
 
+import dev.polydb.api.BackendMode;
 import dev.polydb.api.DatabaseUrl;
 import dev.polydb.api.DbConfig;
 import dev.polydb.api.DbProvider;
@@ -34,7 +35,17 @@ public final class SqliteProviderFactory implements DbProviderFactory {
   @Override
   public DbProvider open(DbConfig config) {
     DatabaseUrl url = DatabaseUrl.parse(config.url());
-    return JooqProvider.open(new SqliteBackend(url, config), config);
+    SqliteBackend backend = new SqliteBackend(url, config);
+    DbProvider provider = JooqProvider.open(backend, config);
+    if (!url.inMemory() && config.mode().orElse(null) != BackendMode.MIRROR) {
+      // DB_MODE=sqlite ends a mirror; with DB_MODE unset (the tools, a helper process) the
+      // triggers stay and go on logging for it
+      MirrorTriggers.check(
+          backend.dataSource(),
+          config.redactedUrl(),
+          config.mutationsEnabled() && config.mode().orElse(null) == BackendMode.SQLITE);
+    }
+    return provider;
   }
 
   @Override

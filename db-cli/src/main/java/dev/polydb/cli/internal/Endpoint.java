@@ -56,6 +56,10 @@ public final class Endpoint {
    */
   public static Endpoint of(String rawUrl, boolean writable, Map<String, String> env) {
     Map<String, String> settings = new HashMap<>(env);
+    // the tool works on one database at a time: the application's mode does not apply to it (a
+    // SQLite file keeps a mirror's triggers when the tool opens it with no mode)
+    settings.remove("DB_MODE");
+    settings.remove("DB_MIRROR_URL");
     if (rawUrl != null) {
       settings.remove("DATABASE_URL");
     }

@@ -1,0 +1,48 @@
+package dev.polydb.mirror;
+
+import dev.polydb.api.DbConfig;
+import dev.polydb.api.DbProvider;
+import dev.polydb.api.DbProviderFactory;
+import dev.polydb.mirror.internal.MirrorProvider;
+import java.util.Optional;
+
+/**
+ * Mirror mode, chosen by {@code DB_MODE=mirror} (never by a URL): SQLite at {@code DATABASE_URL}
+ * answers every call, and every committed write is replayed, in commit order and with the same ids,
+ * to the Postgres database at {@code DB_MIRROR_URL}. Writes are captured by triggers in the SQLite
+ * file, in the writing transaction, so a write made while Postgres is away waits in the file and is
+ * replayed once it is back, across restarts. See {@code docs/modes.md}.
+ */
+public final class MirrorProviderFactory implements DbProviderFactory {
+
+  /** Creates the factory; {@link java.util.ServiceLoader} calls this. */
+  public MirrorProviderFactory() {}
+
+  @Override
+  public String name() {
+    return "mirror";
+  }
+
+  /** Claims no URL: {@code DB_MODE=mirror} chooses this factory. */
+  @Override
+  public boolean supports(String url) {
+    return false;
+  }
+
+  @Override
+  public DbProvider open(DbConfig config) {
+    return MirrorProvider.open(config);
+  }
+
+  /**
+   * How a mirror provider's replay stands.
+   *
+   * @param provider a provider
+   * @return its status, empty when it is not a mirror
+   */
+  public static Optional<MirrorStatus> status(DbProvider provider) {
+    return provider instanceof MirrorProvider mirror
+        ? Optional.of(mirror.status())
+        : Optional.empty();
+  }
+}
