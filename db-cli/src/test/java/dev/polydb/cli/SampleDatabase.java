@@ -43,50 +43,64 @@ final class SampleDatabase {
    */
   static String write(Path file, int dimension, int users) {
     String url = "sqlite:" + file;
+    write(DbConfig.builder().url(url), dimension, users, "");
+    return url;
+  }
+
+  /**
+   * Writes the sample through a provider opened with the given settings, in any mode.
+   *
+   * @param settings the settings; the clock, dimension and model are set here
+   * @param dimension the vector dimension
+   * @param users how many ordinary users
+   * @param prefix put before every unique name, so that a database can take the sample twice
+   */
+  static void write(DbConfig.Builder settings, int dimension, int users, String prefix) {
     TestClock clock = new TestClock(Instant.parse("0001-01-01T00:00:00.001Z"));
     DbConfig config =
-        DbConfig.builder()
-            .url(url)
-            .clock(clock)
-            .vectorDimension(dimension)
-            .embeddingModel(MODEL)
-            .build();
+        settings.clock(clock).vectorDimension(dimension).embeddingModel(MODEL).build();
     Random random = new Random(7);
     try (DbProvider db = DbProviders.open(config)) {
       // year 1: a user whose timestamps sit at the earliest instant the library takes
-      User ancient = db.users().create("google", "x".repeat(255), UserProfile.of(null, "", null));
+      User ancient =
+          db.users()
+              .create(
+                  "google",
+                  prefix + "x".repeat(255 - prefix.length()),
+                  UserProfile.of(null, "", null));
       db.journal().insert(ancient.id(), "");
       clock.set(Instant.parse("9999-12-30T23:59:59.999Z"));
       User future =
           db.users()
               .create(
                   "apple",
-                  "future",
+                  prefix + "future",
                   UserProfile.of("e".repeat(320), "d".repeat(256), "a".repeat(2048)));
       db.journal().insert(future.id(), "x".repeat(1 << 20));
-      db.jtis().revoke("jti-future", future.id(), Instant.parse("9999-12-31T00:00:00Z"));
+      db.jtis().revoke(prefix + "jti-future", future.id(), Instant.parse("9999-12-31T00:00:00Z"));
       clock.set(Instant.parse("2026-01-02T03:04:05.678Z"));
-      User rich = db.users().create("github", EMOJI_RTL, UserProfile.of(null, EMOJI_RTL, ""));
+      User rich =
+          db.users().create("github", prefix + EMOJI_RTL, UserProfile.of(null, EMOJI_RTL, ""));
       db.journal().insert(rich.id(), EMOJI_RTL);
       db.subscriptions()
           .upsertActive(
               new SubscriptionChange(
                   rich.id(),
                   "stripe",
-                  "sub-rich",
+                  prefix + "sub-rich",
                   "pro",
                   SubscriptionStatus.ACTIVE,
                   Optional.of(Instant.parse("9999-12-31T23:59:59.999Z")),
                   true,
                   "created",
-                  "evt-rich",
+                  prefix + "evt-rich",
                   Instant.parse("0001-01-01T00:00:00Z"),
                   UNICODE_JSON));
       db.vectors()
           .upsert(
               List.of(
                   Chunk.of(
-                      "chunk-rich",
+                      prefix + "chunk-rich",
                       rich.id(),
                       "doc-rich",
                       0,
@@ -97,7 +111,8 @@ final class SampleDatabase {
       for (int u = 0; u < users; u++) {
         clock.advance(Duration.ofMillis(1 + random.nextInt(1000)));
         User user =
-            db.users().create("google", "user-" + u, UserProfile.of("u" + u + "@x", null, null));
+            db.users()
+                .create("google", prefix + "user-" + u, UserProfile.of("u" + u + "@x", null, null));
         var token = db.refreshTokens().issue(user.id());
         for (int r = 0; r < 3; r++) {
           clock.advance(Duration.ofSeconds(11));
@@ -107,12 +122,12 @@ final class SampleDatabase {
         for (int j = 0; j < 5; j++) {
           db.journal().insert(user.id(), "entry " + j + " of " + u + " " + EMOJI_RTL);
         }
-        db.jtis().revoke("jti-" + u, user.id(), clock.instant().plusSeconds(3600));
+        db.jtis().revoke(prefix + "jti-" + u, user.id(), clock.instant().plusSeconds(3600));
         List<Chunk> chunks = new ArrayList<>();
         for (int c = 0; c < 2; c++) {
           chunks.add(
               Chunk.of(
-                  "chunk-" + u + "-" + c,
+                  prefix + "chunk-" + u + "-" + c,
                   user.id(),
                   "doc-" + u,
                   c,
@@ -128,37 +143,36 @@ final class SampleDatabase {
                   new SubscriptionChange(
                       user.id(),
                       "stripe",
-                      "sub-" + u,
+                      prefix + "sub-" + u,
                       "basic",
                       u % 2 == 0 ? SubscriptionStatus.ACTIVE : SubscriptionStatus.CANCELED,
                       Optional.empty(),
                       false,
                       "updated",
-                      "evt-" + u,
+                      prefix + "evt-" + u,
                       clock.instant(),
                       "{\"id\": \"evt-" + u + "\",  \"amount\": 12.50 }"));
         }
       }
       // a deleted user: events and revoked JWT ids stay with their user reference cleared
-      User leaver = db.users().create("google", "leaver", UserProfile.EMPTY);
+      User leaver = db.users().create("google", prefix + "leaver", UserProfile.EMPTY);
       db.subscriptions()
           .upsertActive(
               new SubscriptionChange(
                   leaver.id(),
                   "stripe",
-                  "sub-leaver",
+                  prefix + "sub-leaver",
                   "pro",
                   SubscriptionStatus.ACTIVE,
                   Optional.empty(),
                   false,
                   "created",
-                  "evt-leaver",
+                  prefix + "evt-leaver",
                   clock.instant(),
                   "{}"));
-      db.jtis().revoke("jti-leaver", leaver.id(), Instant.parse("9999-01-01T00:00:00Z"));
+      db.jtis().revoke(prefix + "jti-leaver", leaver.id(), Instant.parse("9999-01-01T00:00:00Z"));
       db.users().delete(leaver.id());
     }
-    return url;
   }
 
   static float[] vector(Random random, int dimension) {

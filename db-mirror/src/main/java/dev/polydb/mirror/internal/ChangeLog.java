@@ -28,6 +28,13 @@ public final class ChangeLog {
   static final String TRIGGER_PREFIX = "polydb_mirror_";
 
   static final String LOG = "polydb_mirror_log";
+
+  /**
+   * Of {@code vector_settings} only the model is mirrored: the dimension and metric come from the
+   * configuration on both sides, and the epoch is SQLite's own (its vector copies).
+   */
+  static final String SETTINGS = "vector_settings";
+
   static final String SOURCE = "polydb_mirror_source";
 
   /** One logged change. */
@@ -76,6 +83,17 @@ public final class ChangeLog {
           s.execute(sql);
         }
       }
+      s.execute(
+          "CREATE TRIGGER "
+              + TRIGGER_PREFIX
+              + SETTINGS
+              + "_model AFTER UPDATE OF model ON "
+              + SETTINGS
+              + " WHEN OLD.model IS NOT NEW.model BEGIN INSERT INTO "
+              + LOG
+              + " (tbl, op, row_key, image) VALUES ('"
+              + SETTINGS
+              + "', 'U', NEW.id, json_array(NEW.model)); END");
       c.commit();
       return source;
     } catch (SQLException | RuntimeException e) {
@@ -203,6 +221,21 @@ public final class ChangeLog {
       }
     }
     return changes;
+  }
+
+  /**
+   * The embedding model the file records, as a settings change.
+   *
+   * @param c a connection to the SQLite file, in the snapshot's transaction
+   * @return the change, with sequence number 0
+   */
+  static Change settings(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery("SELECT id, json_array(model) FROM " + SETTINGS + " WHERE id = 1")) {
+      r.next();
+      return new Change(0, SETTINGS, Change.UPSERT, r.getString(1), r.getString(2));
+    }
   }
 
   /**

@@ -180,6 +180,7 @@ final class Replayer implements Runnable {
           target.flush(table);
         }
       }
+      target.apply(List.of(ChangeLog.settings(log)));
       if (target.lockPosition(source).isPresent()) {
         target.rollbackQuietly(); // another process got there first
         return;

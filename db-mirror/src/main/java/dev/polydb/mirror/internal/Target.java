@@ -133,6 +133,10 @@ public final class Target {
    */
   void apply(List<Change> changes) throws SQLException {
     for (Change change : changes) {
+      if (change.table().equals(ChangeLog.SETTINGS)) {
+        applySettings(change);
+        continue;
+      }
       Table table = TableModel.table(change.table());
       if (change.op() == Change.DELETE) {
         PreparedStatement delete =
@@ -148,12 +152,24 @@ public final class Target {
     }
   }
 
+  private void applySettings(Change change) throws SQLException {
+    try (PreparedStatement p =
+            c.prepareStatement("UPDATE " + ChangeLog.SETTINGS + " SET model = ? WHERE id = 1");
+        JsonParser parser = JSON.createParser(change.image())) {
+      parser.nextToken();
+      JsonToken model = parser.nextToken();
+      p.setString(1, model == JsonToken.VALUE_NULL ? null : parser.getText());
+      p.executeUpdate();
+    } catch (IOException e) {
+      throw new SQLException("a mirror log image of " + ChangeLog.SETTINGS + " is not JSON", e);
+    }
+  }
+
   /**
    * Adds a row image to a batch of upserts, for a snapshot.
    *
    * @param table the table
    * @param image the row's image
-   * @return the number of rows waiting in the table's batch
    */
   void addToBatch(Table table, String image) throws SQLException {
     PreparedStatement upsert =
