@@ -214,7 +214,7 @@ public final class Migrations {
     if (result.migrationsExecuted > 0) {
       recordModel();
     }
-    return new Result(result.migrationsExecuted, currentVersion().orElse("0"));
+    return new Result(result.migrationsExecuted, reached(result));
   }
 
   /**
@@ -266,6 +266,17 @@ public final class Migrations {
    */
   public void validate() {
     flyway.validate();
+  }
+
+  /**
+   * The version a migration left, from its own result: asking Flyway again costs a connection and a
+   * scan of the catalog on every open.
+   */
+  private static String reached(MigrateResult result) {
+    if (result.targetSchemaVersion != null) {
+      return result.targetSchemaVersion;
+    }
+    return result.initialSchemaVersion != null ? result.initialSchemaVersion : "0";
   }
 
   /**

@@ -62,6 +62,32 @@ public final class TenantSchemas {
   /** {@link #create} once the database's own schema is current. */
   private static Tenant createMigrated(
       DataSource dataSource, Migrations base, TenantId id, String prefix) throws SQLException {
+    String schema = registerSchema(dataSource, id, prefix);
+    base.inSchema(schema).migrate();
+    return markReady(dataSource, id);
+  }
+
+  /**
+   * Registers a tenant with an empty schema and marks it ready without migrating it: the first
+   * provider that opens it with migrate-on-open migrates it, with that provider's vector settings,
+   * as it would a new database. The conformance suite's tenant run makes its databases this way; an
+   * application uses {@link #create}.
+   *
+   * @param dataSource the database, as a role that may create schemas (the owner)
+   * @param id the tenant
+   * @param prefix the schema prefix
+   * @return the tenant
+   * @throws SQLException when the database refuses
+   */
+  public static Tenant register(DataSource dataSource, TenantId id, String prefix)
+      throws SQLException {
+    registerSchema(dataSource, id, prefix);
+    return markReady(dataSource, id);
+  }
+
+  /** Adds the registry row (state creating) and the schema; returns the schema's name. */
+  private static String registerSchema(DataSource dataSource, TenantId id, String prefix)
+      throws SQLException {
     String schema = id.schema(prefix);
     try (Connection c = dataSource.getConnection();
         Statement s = c.createStatement()) {
@@ -86,7 +112,10 @@ public final class TenantSchemas {
       }
       s.execute("CREATE SCHEMA IF NOT EXISTS " + id.quotedSchema(prefix));
     }
-    base.inSchema(schema).migrate();
+    return schema;
+  }
+
+  private static Tenant markReady(DataSource dataSource, TenantId id) throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ready =
             c.prepareStatement("UPDATE " + TABLE + " SET state = 'ready' WHERE tenant_id = ?")) {

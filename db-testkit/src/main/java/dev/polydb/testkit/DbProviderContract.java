@@ -67,6 +67,19 @@ public abstract class DbProviderContract {
   protected void dropDatabase(String url) {}
 
   /**
+   * The suite's settings for a database, to which a subclass may add its own: a tenant run sets the
+   * tenant that {@link #newDatabaseUrl()} made for the URL. The default adds nothing.
+   *
+   * @param url a URL from {@link #newDatabaseUrl()}
+   * @param settings the suite's settings for it: the URL, the test clock, dimension {@value
+   *     #DIMENSION}
+   * @return the settings to open it with
+   */
+  protected DbConfig.Builder configure(String url, DbConfig.Builder settings) {
+    return settings;
+  }
+
+  /**
    * Features this backend does not support; the tests that need them are skipped.
    *
    * @return the unsupported features, none by default
@@ -270,7 +283,8 @@ public abstract class DbProviderContract {
 
     @Override
     public DbConfig.Builder config(String databaseUrl) {
-      return DbConfig.builder().url(databaseUrl).clock(clock).vectorDimension(DIMENSION);
+      return configure(
+          databaseUrl, DbConfig.builder().url(databaseUrl).clock(clock).vectorDimension(DIMENSION));
     }
 
     @Override
