@@ -63,6 +63,7 @@ public final class DbConfig {
   private final BackendMode mode;
   private final String mirrorUrl;
   private final Clock clock;
+  private final DbMetrics metrics;
   private final int vectorDimension;
   private final DistanceMetric vectorMetric;
   private final String embeddingModel;
@@ -89,6 +90,7 @@ public final class DbConfig {
     this.mode = b.mode;
     this.mirrorUrl = b.mirrorUrl;
     this.clock = b.clock;
+    this.metrics = b.metrics;
     this.vectorDimension = b.vectorDimension;
     this.vectorMetric = b.vectorMetric;
     this.embeddingModel = b.embeddingModel;
@@ -154,6 +156,7 @@ public final class DbConfig {
     b.mode = mode;
     b.mirrorUrl = mirrorUrl;
     b.clock = clock;
+    b.metrics = metrics;
     b.vectorDimension = vectorDimension;
     b.vectorMetric = vectorMetric;
     b.embeddingModel = embeddingModel;
@@ -262,6 +265,15 @@ public final class DbConfig {
    */
   public Optional<String> redactedMirrorUrl() {
     return mirrorUrl().map(DatabaseUrl::redact);
+  }
+
+  /**
+   * Where the provider reports its calls, pool and events; set in code only.
+   *
+   * @return the metrics, {@link DbMetrics#NONE} by default
+   */
+  public DbMetrics metrics() {
+    return metrics;
   }
 
   /**
@@ -432,6 +444,8 @@ public final class DbConfig {
         + redactedMirrorUrl().orElse("none")
         + ", clock="
         + clock
+        + ", metrics="
+        + (metrics == DbMetrics.NONE ? "none" : metrics.getClass().getName())
         + ", vectorDimension="
         + vectorDimension
         + ", vectorMetric="
@@ -479,6 +493,7 @@ public final class DbConfig {
     private BackendMode mode;
     private String mirrorUrl;
     private Clock clock = Clock.systemUTC();
+    private DbMetrics metrics = DbMetrics.NONE;
     private int vectorDimension = 1536;
     private DistanceMetric vectorMetric = DistanceMetric.COSINE;
     private String embeddingModel;
@@ -616,6 +631,22 @@ public final class DbConfig {
         throw new DbConfigException("the mirror must be a Postgres database: " + parsed.redacted());
       }
       this.mirrorUrl = u;
+      return this;
+    }
+
+    /**
+     * Sets where the provider reports its calls, its pool and its events, e.g. {@code
+     * MicrometerMetrics} of {@code db-micrometer}.
+     *
+     * @param value the metrics; {@link DbMetrics#NONE} records nothing
+     * @return this builder
+     * @throws DbConfigException when null
+     */
+    public Builder metrics(DbMetrics value) {
+      if (value == null) {
+        throw new DbConfigException("metrics must not be null: use DbMetrics.NONE");
+      }
+      this.metrics = value;
       return this;
     }
 

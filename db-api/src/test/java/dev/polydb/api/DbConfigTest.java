@@ -29,6 +29,7 @@ class DbConfigTest {
         .tenant("acme")
         .mode(BackendMode.POSTGRES)
         .mirrorUrl("postgres://m:mirrorpw@mirror.example.com/app")
+        .metrics(new DbMetrics() {})
         .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC))
         .vectorDimension(8)
         .vectorMetric(DistanceMetric.L2)

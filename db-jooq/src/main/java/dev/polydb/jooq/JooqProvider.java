@@ -2,6 +2,7 @@ package dev.polydb.jooq;
 
 import dev.polydb.api.DbConfig;
 import dev.polydb.api.DbConfigException;
+import dev.polydb.api.DbMetrics;
 import dev.polydb.api.DbProvider;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.Health;
@@ -61,12 +62,16 @@ public final class JooqProvider implements DbProvider {
     this.core = core;
     this.session = session;
     this.jtiCache = jtiCache;
-    this.users = new JooqUsers(session, this::userDeleted);
-    this.tokens = new JooqRefreshTokens(session);
-    this.subscriptions = new JooqSubscriptions(session);
-    this.journal = new JooqJournal(session);
-    this.jtis = new JooqRevokedJtis(session, jtiCache);
-    this.vectors = new JooqVectorStore(session);
+    this.users =
+        Metered.wrap(Users.class, new JooqUsers(session, this::userDeleted), core, "users");
+    this.tokens =
+        Metered.wrap(RefreshTokens.class, new JooqRefreshTokens(session), core, "refreshTokens");
+    this.subscriptions =
+        Metered.wrap(Subscriptions.class, new JooqSubscriptions(session), core, "subscriptions");
+    this.journal = Metered.wrap(Journal.class, new JooqJournal(session), core, "journal");
+    this.jtis =
+        Metered.wrap(RevokedJtis.class, new JooqRevokedJtis(session, jtiCache), core, "jtis");
+    this.vectors = Metered.wrap(VectorStore.class, new JooqVectorStore(session), core, "vectors");
   }
 
   /**
@@ -87,16 +92,29 @@ public final class JooqProvider implements DbProvider {
    */
   public static DbProvider open(SqlBackend backend, DbConfig config) {
     if (config.tenant().isEmpty()) {
-      return openOn(backend, config, null);
+      return opened(openOn(backend, config, null));
     }
     // DB_TENANT: the tenant's view, which closes the database's provider with it
-    JooqProvider database = openOn(backend, config.toBuilder().tenant(null).build(), null);
+    JooqProvider database = opened(openOn(backend, config.toBuilder().tenant(null).build(), null));
     try {
       return database.view(config.tenant().get(), database);
     } catch (RuntimeException e) {
       database.close();
       throw e;
     }
+  }
+
+  /** A database's provider (not a view) reports its pool from now until it closes. */
+  private static JooqProvider opened(JooqProvider database) {
+    database
+        .core
+        .config
+        .metrics()
+        .poolOpened(
+            database.core.backend.name(),
+            database.core.backend.poolName(),
+            database.core.backend::poolStats);
+    return database;
   }
 
   /** Opens a provider on a backend, the tenant's if it is one (see {@link #open}). */
@@ -299,8 +317,24 @@ public final class JooqProvider implements DbProvider {
     if (session.inTransaction()) {
       return work.run(this);
     }
-    return core.transaction(
-        "transaction", tx -> work.run(new JooqProvider(core, session.bind(tx), jtiCache, null)));
+    DbMetrics metrics = core.config.metrics();
+    long start = metrics == DbMetrics.NONE ? 0 : System.nanoTime();
+    DbMetrics.Outcome outcome = DbMetrics.Outcome.SUCCESS;
+    try {
+      return core.transaction(
+          "transaction", tx -> work.run(new JooqProvider(core, session.bind(tx), jtiCache, null)));
+    } catch (RuntimeException | Error e) {
+      outcome = DbMetrics.Outcome.of(e);
+      throw e;
+    } finally {
+      if (metrics != DbMetrics.NONE) {
+        metrics.operation(
+            core.backend.name(),
+            "inTransaction",
+            outcome,
+            Duration.ofNanos(System.nanoTime() - start));
+      }
+    }
   }
 
   @Override
@@ -387,6 +421,9 @@ public final class JooqProvider implements DbProvider {
     }
     if (core.markClosed()) {
       views.values().forEach(JooqProvider::close);
+      if (core.config.tenant().isEmpty()) {
+        core.config.metrics().poolClosed(core.backend.name(), core.backend.poolName());
+      }
       core.backend.close();
       if (closesWith != null) {
         closesWith.close();

@@ -249,6 +249,7 @@ final class JooqRefreshTokens implements RefreshTokens {
       }
     }
     int revoked = revokeWhere(ctx, t.familyId.eq(presented.familyId()), now);
+    s.core.config.metrics().reuseDetected(s.core.backend.name());
     return new RotationResult.ReuseDetected(presented.familyId(), revoked);
   }
 

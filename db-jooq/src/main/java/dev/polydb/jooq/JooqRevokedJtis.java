@@ -72,6 +72,7 @@ final class JooqRevokedJtis implements RevokedJtis {
     Check.identifier("jti", jti);
     if (!s.inTransaction()) {
       Optional<Boolean> cached = cache.lookup(jti);
+      s.core.config.metrics().jtiCache(s.core.backend.name(), cached.isPresent());
       if (cached.isPresent()) {
         return cached.get();
       }

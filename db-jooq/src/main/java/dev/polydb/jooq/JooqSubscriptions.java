@@ -211,6 +211,12 @@ final class JooqSubscriptions implements Subscriptions {
 
   @Override
   public int runExpirySweep(Instant now) {
+    int expired = sweep(now);
+    s.core.config.metrics().expirySweep(s.core.backend.name(), expired);
+    return expired;
+  }
+
+  private int sweep(Instant now) {
     Instant cutoff = Check.instant("now", now);
     Instant pastDueCutoff = Times.earlier(cutoff, s.core.config.pastDueGrace());
     Instant at = s.now();

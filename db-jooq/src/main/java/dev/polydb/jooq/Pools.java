@@ -3,15 +3,48 @@ package dev.polydb.jooq;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
+import dev.polydb.api.DbConfig;
 import dev.polydb.api.DbConfigException;
+import dev.polydb.api.DbMetrics;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.PoolStats;
 import java.sql.SQLException;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
 /** HikariCP as every backend uses it: started with errors the caller can act on, and measured. */
 public final class Pools {
+  private static final AtomicInteger POOLS = new AtomicInteger();
+
   private Pools() {}
+
+  /**
+   * A pool name no other pool of this process has, so that two providers do not collide in JMX or
+   * in metrics: {@code polydb-postgres-1}, {@code polydb-postgres-2}, ...
+   *
+   * @param backend the backend's name
+   * @return the name
+   */
+  public static String uniqueName(String backend) {
+    return "polydb-" + backend + "-" + POOLS.incrementAndGet();
+  }
+
+  /**
+   * Names a pool ({@link #uniqueName}) and, when the configured metrics offer HikariCP's tracker
+   * ({@link DbMetrics#extension}), hands it to the pool.
+   *
+   * @param hikari the pool's configuration
+   * @param backend the backend's name
+   * @param config the provider's configuration
+   */
+  public static void name(HikariConfig hikari, String backend, DbConfig config) {
+    hikari.setPoolName(uniqueName(backend));
+    config
+        .metrics()
+        .extension(MetricsTrackerFactory.class)
+        .ifPresent(hikari::setMetricsTrackerFactory);
+  }
 
   /**
    * Starts a pool; Hikari opens its first connection at once, so a wrong address or password fails

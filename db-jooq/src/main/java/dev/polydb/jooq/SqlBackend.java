@@ -199,6 +199,13 @@ public interface SqlBackend extends AutoCloseable {
    */
   PoolStats poolStats();
 
+  /**
+   * The pool's name, unique in the process ({@link Pools#uniqueName}).
+   *
+   * @return the name
+   */
+  String poolName();
+
   /** Releases the pool and every file handle. */
   @Override
   void close();

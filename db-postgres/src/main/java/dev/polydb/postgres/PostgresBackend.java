@@ -82,7 +82,7 @@ final class PostgresBackend implements SqlBackend {
 
     HikariConfig hikari = new HikariConfig();
     hikari.setDataSource(pooled);
-    hikari.setPoolName("polydb-postgres");
+    Pools.name(hikari, "postgres", config);
     hikari.setMaximumPoolSize(config.poolSize().orElse(DEFAULT_POOL_SIZE));
     // a caller waits for a free connection at most twice as long as for a statement
     hikari.setConnectionTimeout(Math.max(250, config.statementTimeout().toMillis() * 2));
@@ -339,6 +339,11 @@ final class PostgresBackend implements SqlBackend {
 
   private static String quote(String identifier) {
     return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+
+  @Override
+  public String poolName() {
+    return pool.getPoolName();
   }
 
   @Override

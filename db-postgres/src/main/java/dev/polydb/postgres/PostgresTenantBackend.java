@@ -117,6 +117,11 @@ final class PostgresTenantBackend implements SqlBackend {
   }
 
   @Override
+  public String poolName() {
+    return database.poolName();
+  }
+
+  @Override
   public PoolStats poolStats() {
     return database.poolStats();
   }

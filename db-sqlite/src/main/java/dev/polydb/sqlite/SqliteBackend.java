@@ -96,7 +96,7 @@ final class SqliteBackend implements SqlBackend {
 
     HikariConfig hikari = new HikariConfig();
     hikari.setDataSource(source);
-    hikari.setPoolName("polydb-sqlite");
+    Pools.name(hikari, "sqlite", config);
     // sqlite-jdbc fixes read-only when it opens a connection; Hikari must ask for the same
     hikari.setReadOnly(readOnly);
     hikari.setConnectionTimeout(Math.max(250, config.statementTimeout().toMillis() * 2));
@@ -424,8 +424,20 @@ final class SqliteBackend implements SqlBackend {
   }
 
   @Override
+  public String poolName() {
+    return pool.getPoolName();
+  }
+
+  /** The pool's figures; pending counts the writers queued on the writer lock too. */
+  @Override
   public PoolStats poolStats() {
-    return Pools.stats(pool);
+    PoolStats stats = Pools.stats(pool);
+    return new PoolStats(
+        stats.active(),
+        stats.idle(),
+        stats.pending() + writer.getQueueLength(),
+        stats.total(),
+        stats.max());
   }
 
   @Override
