@@ -35,6 +35,31 @@ public interface DbProviderFactory {
   DbProvider open(DbConfig config);
 
   /**
+   * Whether this backend can work on an application's own {@link DataSource} whose connections
+   * report this product name ({@code DatabaseMetaData.getDatabaseProductName()}). Must not throw.
+   *
+   * @param productName e.g. {@code PostgreSQL}
+   * @return {@code true} when {@link #open(DataSource, DbConfig)} should be called; {@code false}
+   *     by default
+   */
+  default boolean supportsProduct(String productName) {
+    return false;
+  }
+
+  /**
+   * Opens a provider on the application's own pool, which the provider uses and never closes.
+   *
+   * @param dataSource the application's pool
+   * @param config the other settings; its URL is not used to connect
+   * @return the open provider
+   * @throws DbConfigException when this backend makes its own connections only (the default)
+   */
+  default DbProvider open(DataSource dataSource, DbConfig config) {
+    throw new DbConfigException(
+        "the " + name() + " backend makes its own connections: give it a DATABASE_URL");
+  }
+
+  /**
    * A plain JDBC data source for the configured database, for tools that inspect or move a whole
    * database (the {@code db-cli} copy, verify and doctor commands): no pool, no migration, no
    * provider. Its connections carry the configuration's statement timeout, and refuse writes when

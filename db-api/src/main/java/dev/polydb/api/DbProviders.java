@@ -1,8 +1,11 @@
 package dev.polydb.api;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import javax.sql.DataSource;
 
 /**
  * Opens a {@link DbProvider} for a URL through the {@link DbProviderFactory} services on the class
@@ -50,6 +53,59 @@ public final class DbProviders {
       return mirrorFactory().open(config);
     }
     return factoryFor(config.url()).open(config);
+  }
+
+  /**
+   * Opens a provider on the application's own pool (a Spring, Quarkus or Micronaut {@code
+   * DataSource}), which the provider uses and never closes: closing the provider leaves the pool
+   * open. The backend is the one whose {@link DbProviderFactory#supportsProduct} accepts the
+   * database the pool's connections report. The URL in {@code config} is not used to connect.
+   *
+   * @param dataSource the application's pool
+   * @param config every other setting
+   * @return the open provider
+   * @throws DbConfigException when no backend on the class path works on such a pool, or in mirror
+   *     mode (which opens two databases by URL)
+   * @throws DbTransientException when the pool gives no connection
+   */
+  public static DbProvider open(DataSource dataSource, DbConfig config) {
+    if (dataSource == null || config == null) {
+      throw new DbConfigException("the DataSource and the configuration must not be null");
+    }
+    if (config.mode().orElse(null) == BackendMode.MIRROR) {
+      throw new DbConfigException(
+          "DB_MODE=mirror opens its two databases by URL, not on an application's DataSource");
+    }
+    String product;
+    try (Connection c = dataSource.getConnection()) {
+      product = c.getMetaData().getDatabaseProductName();
+    } catch (SQLException e) {
+      throw new DbTransientException(
+          "cannot get a connection from the application's DataSource (SQLState "
+              + e.getSQLState()
+              + ")",
+          e.getSQLState(),
+          e);
+    }
+    List<String> names = new ArrayList<>();
+    for (DbProviderFactory f : ServiceLoader.load(DbProviderFactory.class, classLoader())) {
+      boolean supported;
+      try {
+        supported = f.supportsProduct(product);
+      } catch (RuntimeException e) {
+        supported = false;
+      }
+      if (supported) {
+        return f.open(dataSource, config);
+      }
+      names.add(f.name());
+    }
+    throw new DbConfigException(
+        "no provider works on a DataSource of "
+            + product
+            + ": for PostgreSQL add dev.polydb:db-postgres (providers found: "
+            + (names.isEmpty() ? "none" : String.join(", ", names))
+            + ")");
   }
 
   /** The factory named {@code mirror}, which claims no URL: {@code DB_MODE} chooses it. */

@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import dev.polydb.api.DbConfig;
 import dev.polydb.api.DbConfigException;
+import dev.polydb.api.DbException;
 import dev.polydb.api.DbMetrics;
 import dev.polydb.api.DbTransientException;
 import dev.polydb.api.PoolStats;
@@ -18,6 +19,18 @@ public final class Pools {
   private static final AtomicInteger POOLS = new AtomicInteger();
 
   private Pools() {}
+
+  /**
+   * Classifies a failure to reach a pool the library did not make: a configuration error or a
+   * transient one, as for its own ({@link #start}).
+   *
+   * @param e the failure
+   * @param what what was being opened, with any password already redacted
+   * @return the exception to throw
+   */
+  public static DbException openFailure(Throwable e, String what) {
+    return Errors.openFailure(e, what);
+  }
 
   /**
    * A pool name no other pool of this process has, so that two providers do not collide in JMX or

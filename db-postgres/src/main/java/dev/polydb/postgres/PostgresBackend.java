@@ -37,6 +37,8 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.postgresql.util.PSQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * PostgreSQL through PgJDBC and a HikariCP pool. Each connection starts with the statement timeout
@@ -66,8 +68,17 @@ final class PostgresBackend implements SqlBackend {
           Map.entry("currentschema", "currentSchema"),
           Map.entry("options", "options"));
 
-  private final HikariDataSource pool;
-  private final PGSimpleDataSource direct;
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresBackend.class);
+
+  /** The pool the calls use: the library's own, or the application's. */
+  private final DataSource pool;
+
+  /** The library's own pool, which it closes; {@code null} for the application's. */
+  private final HikariDataSource ownPool;
+
+  private final String poolName;
+  private final boolean sessionsHaveTimeout;
+  private final DataSource direct;
   private final PostgresVectorIndex vectors;
   private final int efSearch;
   private final int probes;
@@ -93,7 +104,48 @@ final class PostgresBackend implements SqlBackend {
       hikari.setConnectionInitSql(
           "SET statement_timeout = " + config.statementTimeout().toMillis());
     }
-    this.pool = Pools.start(hikari, "postgres database " + url.redacted());
+    this.ownPool = Pools.start(hikari, "postgres database " + url.redacted());
+    this.pool = ownPool;
+    this.poolName = ownPool.getPoolName();
+    this.sessionsHaveTimeout = true;
+  }
+
+  /**
+   * On the application's own pool, which the library uses and never closes. Its sessions keep their
+   * own settings: when their statement timeout is not the configured one, jOOQ's statements get a
+   * client-side timeout and a warning says how to set the server's.
+   */
+  PostgresBackend(DataSource external, DbConfig config) {
+    this.efSearch = config.vectorEfSearch();
+    this.probes = config.vectorIvfflatProbes();
+    this.vectors = new PostgresVectorIndex(efSearch, probes);
+    this.pool = external;
+    this.ownPool = null;
+    this.direct = external;
+    this.poolName =
+        external instanceof HikariDataSource hikari && hikari.getPoolName() != null
+            ? hikari.getPoolName()
+            : Pools.uniqueName("postgres-external");
+    try (Connection c = external.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")) {
+      String wanted = Long.toString(config.statementTimeout().toMillis());
+      String found = rs.next() ? rs.getString(1) : "";
+      this.sessionsHaveTimeout = found.equals(wanted);
+      if (!sessionsHaveTimeout) {
+        LOG.warn(
+            "the application's pool gives sessions statement_timeout={} ms where DB_STATEMENT_TIMEOUT"
+                + " is {} ms: statements get a client-side timeout instead, and the library's own"
+                + " fast paths none; set it on the pool (PgJDBC option options=-c"
+                + " statement_timeout={}, or HikariCP's connectionInitSql)",
+            found,
+            wanted,
+            wanted);
+      }
+    } catch (SQLException e) {
+      throw Pools.openFailure(e, "postgres database (the application's pool)");
+    }
   }
 
   /**
@@ -195,10 +247,13 @@ final class PostgresBackend implements SqlBackend {
     return pool;
   }
 
-  /** Each pooled session starts with {@code -c statement_timeout=…} (see plainDataSource). */
+  /**
+   * Each session of the library's pool starts with {@code -c statement_timeout=…} (see
+   * plainDataSource); the application's pool, when its sessions were found to carry the same.
+   */
   @Override
   public boolean sessionsEnforceStatementTimeout() {
-    return true;
+    return sessionsHaveTimeout;
   }
 
   @Override
@@ -343,16 +398,22 @@ final class PostgresBackend implements SqlBackend {
 
   @Override
   public String poolName() {
-    return pool.getPoolName();
+    return poolName;
   }
 
+  /** The figures of a HikariCP pool, the library's or the application's; zeros for another. */
   @Override
   public PoolStats poolStats() {
-    return Pools.stats(pool);
+    return pool instanceof HikariDataSource hikari
+        ? Pools.stats(hikari)
+        : new PoolStats(0, 0, 0, 0, 0);
   }
 
+  /** Closes the library's own pool; never the application's. */
   @Override
   public void close() {
-    pool.close();
+    if (ownPool != null) {
+      ownPool.close();
+    }
   }
 }

@@ -38,6 +38,30 @@ public final class PostgresProviderFactory implements DbProviderFactory {
   }
 
   @Override
+  public boolean supportsProduct(String productName) {
+    return "PostgreSQL".equals(productName);
+  }
+
+  /**
+   * Opens a provider on the application's pool. Its configuration's URL, when it has none, becomes
+   * the pool's own JDBC URL without its options (for the log and messages; always redacted).
+   */
+  @Override
+  public DbProvider open(DataSource dataSource, DbConfig config) {
+    DbConfig named = config;
+    if (config.url().isEmpty()) {
+      try (java.sql.Connection c = dataSource.getConnection()) {
+        String jdbcUrl = c.getMetaData().getURL();
+        int query = jdbcUrl.indexOf('?'); // server, port and database name it; options need not
+        named = config.toBuilder().url(query < 0 ? jdbcUrl : jdbcUrl.substring(0, query)).build();
+      } catch (java.sql.SQLException | RuntimeException e) {
+        named = config; // a URL the parser refuses (an option it does not know) names nothing
+      }
+    }
+    return JooqProvider.open(new PostgresBackend(dataSource, named), named);
+  }
+
+  @Override
   public DataSource dataSource(DbConfig config) {
     return PostgresBackend.plainDataSource(DatabaseUrl.parse(config.url()), config);
   }
