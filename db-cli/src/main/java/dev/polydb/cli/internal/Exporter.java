@@ -48,7 +48,12 @@ public final class Exporter {
    * @param documents document ids whose chunks (and their owners) are exported, when no user
    */
   public record Selection(String userId, List<String> documents) {
-    /** Copies the document list. */
+    /**
+     * Copies the document list.
+     *
+     * @param userId a user whose data is exported, or {@code null}
+     * @param documents document ids whose chunks are exported, when no user
+     */
     public Selection {
       documents = documents == null ? List.of() : List.copyOf(documents);
     }

@@ -29,6 +29,7 @@ public final class ToolException extends RuntimeException {
   /** SQLite's result code for a table locked within the same file. */
   private static final int SQLITE_LOCKED = 6;
 
+  /** The process's exit code: 1, 2 or 3. */
   private final int exitCode;
 
   private ToolException(int exitCode, String message, Throwable cause) {
