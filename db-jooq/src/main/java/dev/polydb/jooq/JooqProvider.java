@@ -136,7 +136,7 @@ public final class JooqProvider implements DbProvider {
                   config.vectorIndex(),
                   config.vectorIvfflatLists()));
       Migrations migrations = backend.migrationSchema().map(all::inSchema).orElse(all);
-      prepareSchema(backend, config, migrations, what);
+      String version = prepareSchema(backend, config, migrations, what);
       DSLContext dsl =
           DSL.using(
               backend.dataSource(),
@@ -151,6 +151,16 @@ public final class JooqProvider implements DbProvider {
                           : (int) ((config.statementTimeout().toMillis() + 999) / 1000))
                   .withExecuteLogging(false));
       VectorSettings stored = checkVectorSettings(dsl, config);
+      // one line per open, safe to keep: the URL is redacted, nothing else can hold a secret
+      LOG.info(
+          "opened {}: schema version {}, {}, mode {}, vectors {} dimensions {}{}",
+          what,
+          version,
+          config.mutationsEnabled() ? "read-write" : "read-only",
+          config.mode().map(m -> m.name().toLowerCase(Locale.ROOT)).orElse("from the url"),
+          stored.dimension(),
+          stored.metric().name().toLowerCase(Locale.ROOT),
+          stored.model().map(m -> ", model " + m).orElse(""));
       Core core = new Core(backend, config, dsl, stored.dimension());
       return new JooqProvider(core, Session.pooled(core), new JtiCache(config), closesWith);
     } catch (RuntimeException | Error e) {
@@ -168,7 +178,8 @@ public final class JooqProvider implements DbProvider {
     }
   }
 
-  private static void prepareSchema(
+  /** Migrates or checks the schema; returns its version, "current" when only checked. */
+  private static String prepareSchema(
       SqlBackend backend, DbConfig config, Migrations migrations, String what) {
     try {
       if (config.migrateOnOpen()) {
@@ -180,7 +191,7 @@ public final class JooqProvider implements DbProvider {
               result.version(),
               result.applied());
         }
-        return;
+        return result.version();
       }
       if (migrations.isBehind()) {
         throw new DbConfigException(
@@ -193,6 +204,7 @@ public final class JooqProvider implements DbProvider {
                 + "; "
                 + MIGRATE_HINT);
       }
+      return "current";
     } catch (FlywayException e) {
       SQLException sql = SqlStates.find(e);
       if (sql != null && SqlStates.isTransient(sql)) {
