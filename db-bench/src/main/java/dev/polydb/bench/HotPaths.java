@@ -1,10 +1,15 @@
 package dev.polydb.bench;
 
+import dev.polydb.api.DbConfig;
+import dev.polydb.api.DbProvider;
+import dev.polydb.api.DbProviders;
 import dev.polydb.api.IssuedToken;
 import dev.polydb.api.RotationResult;
 import dev.polydb.api.SubscriptionChange;
 import dev.polydb.api.SubscriptionStatus;
 import dev.polydb.api.User;
+import dev.polydb.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -46,6 +51,16 @@ public class HotPaths {
 
   private Fixture fixture;
   private Jdbc jdbc;
+
+  /**
+   * Two more providers on the same database, alike but for metrics: one reports every call to
+   * Micrometer, the other is its baseline. On Postgres both share one pool (the application-pool
+   * path), so that only the metrics differ; SQLite gives each a pool of its own.
+   */
+  private DbProvider metered;
+
+  private DbProvider unmetered;
+
   private String revokedJti;
   private String listed;
   private final AtomicInteger threads = new AtomicInteger();
@@ -58,6 +73,17 @@ public class HotPaths {
   public void open() {
     fixture = Fixture.open(backend);
     jdbc = new Jdbc(fixture.pool, fixture.postgres());
+    DbConfig withMetrics =
+        fixture.config.toBuilder()
+            .metrics(new MicrometerMetrics(new SimpleMeterRegistry()))
+            .build();
+    if (fixture.postgres()) {
+      metered = DbProviders.open(fixture.pool, withMetrics);
+      unmetered = DbProviders.open(fixture.pool, fixture.config);
+    } else {
+      metered = DbProviders.open(withMetrics);
+      unmetered = DbProviders.open(fixture.config);
+    }
     listed = fixture.users.get(0).id();
     for (int i = 0; i < 40; i++) {
       fixture.db.journal().insert(listed, CONTENT + " (" + i + ")");
@@ -75,6 +101,8 @@ public class HotPaths {
   /** Closes and removes the database. */
   @TearDown(Level.Trial)
   public void close() {
+    metered.close();
+    unmetered.close();
     fixture.close();
   }
 
@@ -150,6 +178,30 @@ public class HotPaths {
   @Benchmark
   public Object usersFindById_jdbc(Caller c) throws SQLException {
     return jdbc.findUserById(c.someUser(this).id()).orElseThrow();
+  }
+
+  /**
+   * users.findById through a provider with Micrometer metrics: the cost of a timer per call,
+   * against {@link #usersFindByIdMetered_unmetered}.
+   *
+   * @param c the caller
+   * @return the user
+   */
+  @Benchmark
+  public Object usersFindByIdMetered_library(Caller c) {
+    return metered.users().findById(c.someUser(this).id()).orElseThrow();
+  }
+
+  /**
+   * users.findById through the provider without metrics (the default), the baseline of the metered
+   * call in the same run.
+   *
+   * @param c the caller
+   * @return the user
+   */
+  @Benchmark
+  public Object usersFindByIdMetered_unmetered(Caller c) {
+    return unmetered.users().findById(c.someUser(this).id()).orElseThrow();
   }
 
   /**
