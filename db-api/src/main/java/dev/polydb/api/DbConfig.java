@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -872,31 +874,44 @@ public final class DbConfig {
      * @throws DbConfigException naming the variable that holds a bad value
      */
     public Builder fromEnv(Map<String, String> env) {
-      String value = env.get("DATABASE_URL");
+      return fromLookup(env::get);
+    }
+
+    /**
+     * Applies every variable listed on {@link DbConfig} that the lookup gives, set and not empty:
+     * for a framework's own configuration source (Spring's {@code Environment::getProperty}, say),
+     * where the variables may also come from properties files or system properties.
+     *
+     * @param lookup gives a variable's value by its name, or null when it is not set
+     * @return this builder
+     * @throws DbConfigException naming the variable that holds a bad value
+     */
+    public Builder fromLookup(Function<String, String> lookup) {
+      String value = lookup.apply("DATABASE_URL");
       if (value != null) {
         url(value);
       }
-      apply(env, "DB_POOL_SIZE", v -> poolSize(integer(v)));
-      apply(env, "DB_STATEMENT_TIMEOUT", v -> statementTimeout(duration(v)));
-      apply(env, "ENABLE_MUTATIONS", v -> mutationsEnabled(bool(v)));
-      apply(env, "DB_MIGRATE_ON_OPEN", v -> migrateOnOpen(bool(v)));
-      apply(env, "DB_TENANT", this::tenant);
-      apply(env, "DB_MODE", v -> mode(backendMode(v)));
-      apply(env, "DB_MIRROR_URL", this::mirrorUrl);
-      apply(env, "DB_VECTOR_DIMENSION", v -> vectorDimension(integer(v)));
-      apply(env, "DB_VECTOR_METRIC", v -> vectorMetric(metric(v)));
-      apply(env, "DB_EMBEDDING_MODEL", this::embeddingModel);
-      apply(env, "DB_VECTOR_INDEX", v -> vectorIndex(indexType(v)));
-      apply(env, "DB_VECTOR_EF_SEARCH", v -> vectorEfSearch(integer(v)));
-      apply(env, "DB_VECTOR_LISTS", v -> vectorIvfflatLists(integer(v)));
-      apply(env, "DB_VECTOR_PROBES", v -> vectorIvfflatProbes(integer(v)));
-      apply(env, "DB_REFRESH_TOKEN_TTL", v -> refreshTokenTtl(duration(v)));
-      apply(env, "DB_REFRESH_FAMILY_LIFETIME", v -> refreshFamilyLifetime(duration(v)));
-      apply(env, "DB_REFRESH_REUSE_GRACE", v -> refreshReuseGrace(duration(v)));
-      apply(env, "DB_PAST_DUE_GRACE", v -> pastDueGrace(duration(v)));
-      apply(env, "DB_JOURNAL_QUOTA_BYTES", v -> journalQuotaBytes(Long.parseLong(v)));
-      apply(env, "DB_JTI_CACHE_SIZE", v -> jtiCacheSize(integer(v)));
-      apply(env, "DB_JTI_NEGATIVE_CACHE_TTL", v -> jtiNegativeCacheTtl(duration(v)));
+      apply(lookup, "DB_POOL_SIZE", v -> poolSize(integer(v)));
+      apply(lookup, "DB_STATEMENT_TIMEOUT", v -> statementTimeout(duration(v)));
+      apply(lookup, "ENABLE_MUTATIONS", v -> mutationsEnabled(bool(v)));
+      apply(lookup, "DB_MIGRATE_ON_OPEN", v -> migrateOnOpen(bool(v)));
+      apply(lookup, "DB_TENANT", this::tenant);
+      apply(lookup, "DB_MODE", v -> mode(backendMode(v)));
+      apply(lookup, "DB_MIRROR_URL", this::mirrorUrl);
+      apply(lookup, "DB_VECTOR_DIMENSION", v -> vectorDimension(integer(v)));
+      apply(lookup, "DB_VECTOR_METRIC", v -> vectorMetric(metric(v)));
+      apply(lookup, "DB_EMBEDDING_MODEL", this::embeddingModel);
+      apply(lookup, "DB_VECTOR_INDEX", v -> vectorIndex(indexType(v)));
+      apply(lookup, "DB_VECTOR_EF_SEARCH", v -> vectorEfSearch(integer(v)));
+      apply(lookup, "DB_VECTOR_LISTS", v -> vectorIvfflatLists(integer(v)));
+      apply(lookup, "DB_VECTOR_PROBES", v -> vectorIvfflatProbes(integer(v)));
+      apply(lookup, "DB_REFRESH_TOKEN_TTL", v -> refreshTokenTtl(duration(v)));
+      apply(lookup, "DB_REFRESH_FAMILY_LIFETIME", v -> refreshFamilyLifetime(duration(v)));
+      apply(lookup, "DB_REFRESH_REUSE_GRACE", v -> refreshReuseGrace(duration(v)));
+      apply(lookup, "DB_PAST_DUE_GRACE", v -> pastDueGrace(duration(v)));
+      apply(lookup, "DB_JOURNAL_QUOTA_BYTES", v -> journalQuotaBytes(Long.parseLong(v)));
+      apply(lookup, "DB_JTI_CACHE_SIZE", v -> jtiCacheSize(integer(v)));
+      apply(lookup, "DB_JTI_NEGATIVE_CACHE_TTL", v -> jtiNegativeCacheTtl(duration(v)));
       return this;
     }
 
@@ -979,8 +994,8 @@ public final class DbConfig {
     }
 
     private static void apply(
-        Map<String, String> env, String name, java.util.function.Consumer<String> setter) {
-      String value = env.get(name);
+        Function<String, String> lookup, String name, Consumer<String> setter) {
+      String value = lookup.apply(name);
       if (value == null || value.isBlank()) {
         return;
       }
