@@ -55,58 +55,11 @@ public final class DbConfig {
 
   private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
-  private final String url;
-  private final Integer poolSize;
-  private final Duration statementTimeout;
-  private final boolean mutationsEnabled;
-  private final boolean migrateOnOpen;
-  private final boolean migrateOnOpenRequested;
-  private final String tenant;
-  private final BackendMode mode;
-  private final String mirrorUrl;
-  private final Clock clock;
-  private final DbMetrics metrics;
-  private final int vectorDimension;
-  private final DistanceMetric vectorMetric;
-  private final String embeddingModel;
-  private final VectorIndexType vectorIndex;
-  private final int vectorEfSearch;
-  private final int vectorIvfflatLists;
-  private final int vectorIvfflatProbes;
-  private final Duration refreshTokenTtl;
-  private final Duration refreshFamilyLifetime;
-  private final Duration refreshReuseGrace;
-  private final Duration pastDueGrace;
-  private final Long journalQuotaBytes;
-  private final int jtiCacheSize;
-  private final Duration jtiNegativeCacheTtl;
+  /** This configuration's values: a private copy of the builder that made it, never changed. */
+  private final Builder v;
 
   private DbConfig(Builder b) {
-    this.url = b.url;
-    this.poolSize = b.poolSize;
-    this.statementTimeout = b.statementTimeout;
-    this.mutationsEnabled = b.mutationsEnabled;
-    this.migrateOnOpen = b.migrateOnOpen && b.mutationsEnabled;
-    this.migrateOnOpenRequested = b.migrateOnOpen;
-    this.tenant = b.tenant;
-    this.mode = b.mode;
-    this.mirrorUrl = b.mirrorUrl;
-    this.clock = b.clock;
-    this.metrics = b.metrics;
-    this.vectorDimension = b.vectorDimension;
-    this.vectorMetric = b.vectorMetric;
-    this.embeddingModel = b.embeddingModel;
-    this.vectorIndex = b.vectorIndex;
-    this.vectorEfSearch = b.vectorEfSearch;
-    this.vectorIvfflatLists = b.vectorIvfflatLists;
-    this.vectorIvfflatProbes = b.vectorIvfflatProbes;
-    this.refreshTokenTtl = b.refreshTokenTtl;
-    this.refreshFamilyLifetime = b.refreshFamilyLifetime;
-    this.refreshReuseGrace = b.refreshReuseGrace;
-    this.pastDueGrace = b.pastDueGrace;
-    this.journalQuotaBytes = b.journalQuotaBytes;
-    this.jtiCacheSize = b.jtiCacheSize;
-    this.jtiNegativeCacheTtl = b.jtiNegativeCacheTtl;
+    this.v = b.copy();
   }
 
   /**
@@ -146,34 +99,7 @@ public final class DbConfig {
    * @return a new builder
    */
   public Builder toBuilder() {
-    Builder b = new Builder();
-    b.url = url;
-    b.poolSize = poolSize;
-    b.statementTimeout = statementTimeout;
-    b.mutationsEnabled = mutationsEnabled;
-    // what was asked for, not what applies: a copy that re-enables mutations keeps migrate-on-open
-    // off when it was turned off
-    b.migrateOnOpen = migrateOnOpenRequested;
-    b.tenant = tenant;
-    b.mode = mode;
-    b.mirrorUrl = mirrorUrl;
-    b.clock = clock;
-    b.metrics = metrics;
-    b.vectorDimension = vectorDimension;
-    b.vectorMetric = vectorMetric;
-    b.embeddingModel = embeddingModel;
-    b.vectorIndex = vectorIndex;
-    b.vectorEfSearch = vectorEfSearch;
-    b.vectorIvfflatLists = vectorIvfflatLists;
-    b.vectorIvfflatProbes = vectorIvfflatProbes;
-    b.refreshTokenTtl = refreshTokenTtl;
-    b.refreshFamilyLifetime = refreshFamilyLifetime;
-    b.refreshReuseGrace = refreshReuseGrace;
-    b.pastDueGrace = pastDueGrace;
-    b.journalQuotaBytes = journalQuotaBytes;
-    b.jtiCacheSize = jtiCacheSize;
-    b.jtiNegativeCacheTtl = jtiNegativeCacheTtl;
-    return b;
+    return v.copy();
   }
 
   /**
@@ -182,7 +108,7 @@ public final class DbConfig {
    * @return the URL, empty for the default SQLite file
    */
   public String url() {
-    return url;
+    return v.url;
   }
 
   /**
@@ -191,7 +117,9 @@ public final class DbConfig {
    * @return the redacted URL
    */
   public String redactedUrl() {
-    return url.isEmpty() ? "sqlite:" + DatabaseUrl.DEFAULT_SQLITE_PATH : DatabaseUrl.redact(url);
+    return v.url.isEmpty()
+        ? "sqlite:" + DatabaseUrl.DEFAULT_SQLITE_PATH
+        : DatabaseUrl.redact(v.url);
   }
 
   /**
@@ -200,7 +128,7 @@ public final class DbConfig {
    * @return the pool size
    */
   public OptionalInt poolSize() {
-    return poolSize == null ? OptionalInt.empty() : OptionalInt.of(poolSize);
+    return v.poolSize == null ? OptionalInt.empty() : OptionalInt.of(v.poolSize);
   }
 
   /**
@@ -209,7 +137,7 @@ public final class DbConfig {
    * @return the timeout, 5 s by default
    */
   public Duration statementTimeout() {
-    return statementTimeout;
+    return v.statementTimeout;
   }
 
   /**
@@ -219,7 +147,7 @@ public final class DbConfig {
    * @return {@code true} by default
    */
   public boolean mutationsEnabled() {
-    return mutationsEnabled;
+    return v.mutationsEnabled;
   }
 
   /**
@@ -229,7 +157,7 @@ public final class DbConfig {
    * @return {@code true} by default
    */
   public boolean migrateOnOpen() {
-    return migrateOnOpen;
+    return v.migrateOnOpen && v.mutationsEnabled;
   }
 
   /**
@@ -238,7 +166,7 @@ public final class DbConfig {
    * @return the tenant id
    */
   public Optional<String> tenant() {
-    return Optional.ofNullable(tenant);
+    return Optional.ofNullable(v.tenant);
   }
 
   /**
@@ -247,7 +175,7 @@ public final class DbConfig {
    * @return the mode, empty by default
    */
   public Optional<BackendMode> mode() {
-    return Optional.ofNullable(mode);
+    return Optional.ofNullable(v.mode);
   }
 
   /**
@@ -257,7 +185,7 @@ public final class DbConfig {
    * @return the URL, when set
    */
   public Optional<String> mirrorUrl() {
-    return Optional.ofNullable(mirrorUrl);
+    return Optional.ofNullable(v.mirrorUrl);
   }
 
   /**
@@ -275,7 +203,7 @@ public final class DbConfig {
    * @return the metrics, {@link DbMetrics#NONE} by default
    */
   public DbMetrics metrics() {
-    return metrics;
+    return v.metrics;
   }
 
   /**
@@ -284,7 +212,7 @@ public final class DbConfig {
    * @return the clock, UTC system clock by default
    */
   public Clock clock() {
-    return clock;
+    return v.clock;
   }
 
   /**
@@ -293,7 +221,7 @@ public final class DbConfig {
    * @return the dimension, 1536 by default
    */
   public int vectorDimension() {
-    return vectorDimension;
+    return v.vectorDimension;
   }
 
   /**
@@ -302,7 +230,7 @@ public final class DbConfig {
    * @return the metric, cosine by default
    */
   public DistanceMetric vectorMetric() {
-    return vectorMetric;
+    return v.vectorMetric;
   }
 
   /**
@@ -311,7 +239,7 @@ public final class DbConfig {
    * @return the model
    */
   public Optional<String> embeddingModel() {
-    return Optional.ofNullable(embeddingModel);
+    return Optional.ofNullable(v.embeddingModel);
   }
 
   /**
@@ -320,7 +248,7 @@ public final class DbConfig {
    * @return HNSW by default
    */
   public VectorIndexType vectorIndex() {
-    return vectorIndex;
+    return v.vectorIndex;
   }
 
   /**
@@ -330,7 +258,7 @@ public final class DbConfig {
    * @return 100 by default
    */
   public int vectorIvfflatLists() {
-    return vectorIvfflatLists;
+    return v.vectorIvfflatLists;
   }
 
   /**
@@ -341,7 +269,7 @@ public final class DbConfig {
    * @return 10 by default (pgvector's own is 1), the square root of the default lists
    */
   public int vectorIvfflatProbes() {
-    return vectorIvfflatProbes;
+    return v.vectorIvfflatProbes;
   }
 
   /**
@@ -352,7 +280,7 @@ public final class DbConfig {
    * @return 40 by default, pgvector's own default
    */
   public int vectorEfSearch() {
-    return vectorEfSearch;
+    return v.vectorEfSearch;
   }
 
   /**
@@ -361,7 +289,7 @@ public final class DbConfig {
    * @return 30 days by default
    */
   public Duration refreshTokenTtl() {
-    return refreshTokenTtl;
+    return v.refreshTokenTtl;
   }
 
   /**
@@ -370,7 +298,7 @@ public final class DbConfig {
    * @return 90 days by default
    */
   public Duration refreshFamilyLifetime() {
-    return refreshFamilyLifetime;
+    return v.refreshFamilyLifetime;
   }
 
   /**
@@ -381,7 +309,7 @@ public final class DbConfig {
    * @return 10 seconds by default
    */
   public Duration refreshReuseGrace() {
-    return refreshReuseGrace;
+    return v.refreshReuseGrace;
   }
 
   /**
@@ -390,7 +318,7 @@ public final class DbConfig {
    * @return zero by default
    */
   public Duration pastDueGrace() {
-    return pastDueGrace;
+    return v.pastDueGrace;
   }
 
   /**
@@ -399,7 +327,9 @@ public final class DbConfig {
    * @return the quota
    */
   public OptionalLong journalQuotaBytes() {
-    return journalQuotaBytes == null ? OptionalLong.empty() : OptionalLong.of(journalQuotaBytes);
+    return v.journalQuotaBytes == null
+        ? OptionalLong.empty()
+        : OptionalLong.of(v.journalQuotaBytes);
   }
 
   /**
@@ -408,7 +338,7 @@ public final class DbConfig {
    * @return 100,000 by default
    */
   public int jtiCacheSize() {
-    return jtiCacheSize;
+    return v.jtiCacheSize;
   }
 
   /**
@@ -418,7 +348,7 @@ public final class DbConfig {
    * @return zero (no negative cache) by default
    */
   public Duration jtiNegativeCacheTtl() {
-    return jtiNegativeCacheTtl;
+    return v.jtiNegativeCacheTtl;
   }
 
   /**
@@ -431,51 +361,51 @@ public final class DbConfig {
     return "DbConfig[url="
         + redactedUrl()
         + ", poolSize="
-        + (poolSize == null ? "default" : poolSize)
+        + (v.poolSize == null ? "default" : v.poolSize)
         + ", statementTimeout="
-        + statementTimeout
+        + v.statementTimeout
         + ", mutationsEnabled="
-        + mutationsEnabled
+        + v.mutationsEnabled
         + ", migrateOnOpen="
-        + migrateOnOpen
+        + migrateOnOpen()
         + ", tenant="
-        + tenant
+        + v.tenant
         + ", mode="
-        + (mode == null ? "from url" : mode)
+        + (v.mode == null ? "from url" : v.mode)
         + ", mirrorUrl="
         + redactedMirrorUrl().orElse("none")
         + ", clock="
-        + clock
+        + v.clock
         + ", metrics="
-        + (metrics == DbMetrics.NONE ? "none" : metrics.getClass().getName())
+        + (v.metrics == DbMetrics.NONE ? "none" : v.metrics.getClass().getName())
         + ", vectorDimension="
-        + vectorDimension
+        + v.vectorDimension
         + ", vectorMetric="
-        + vectorMetric
+        + v.vectorMetric
         + ", embeddingModel="
-        + embeddingModel
+        + v.embeddingModel
         + ", vectorIndex="
-        + vectorIndex
+        + v.vectorIndex
         + ", vectorEfSearch="
-        + vectorEfSearch
+        + v.vectorEfSearch
         + ", vectorIvfflatLists="
-        + vectorIvfflatLists
+        + v.vectorIvfflatLists
         + ", vectorIvfflatProbes="
-        + vectorIvfflatProbes
+        + v.vectorIvfflatProbes
         + ", refreshTokenTtl="
-        + refreshTokenTtl
+        + v.refreshTokenTtl
         + ", refreshFamilyLifetime="
-        + refreshFamilyLifetime
+        + v.refreshFamilyLifetime
         + ", refreshReuseGrace="
-        + refreshReuseGrace
+        + v.refreshReuseGrace
         + ", pastDueGrace="
-        + pastDueGrace
+        + v.pastDueGrace
         + ", journalQuotaBytes="
-        + (journalQuotaBytes == null ? "none" : journalQuotaBytes)
+        + (v.journalQuotaBytes == null ? "none" : v.journalQuotaBytes)
         + ", jtiCacheSize="
-        + jtiCacheSize
+        + v.jtiCacheSize
         + ", jtiNegativeCacheTtl="
-        + jtiNegativeCacheTtl
+        + v.jtiNegativeCacheTtl
         + "]";
   }
 
@@ -485,7 +415,7 @@ public final class DbConfig {
   }
 
   /** Builds a {@link DbConfig}; each setter rejects a bad value at once. */
-  public static final class Builder {
+  public static final class Builder implements Cloneable {
     private String url = "";
     private Integer poolSize;
     private Duration statementTimeout = Duration.ofSeconds(5);
@@ -500,6 +430,9 @@ public final class DbConfig {
     private DistanceMetric vectorMetric = DistanceMetric.COSINE;
     private String embeddingModel;
     private VectorIndexType vectorIndex = VectorIndexType.HNSW;
+    // whether vectorIndex was asked for rather than left at its default: only a request for an
+    // index is refused where pgvector cannot build one
+    private boolean vectorIndexRequested;
     private int vectorEfSearch = 40;
     private int vectorIvfflatLists = 100;
     private int vectorIvfflatProbes = 10;
@@ -512,6 +445,18 @@ public final class DbConfig {
     private Duration jtiNegativeCacheTtl = Duration.ZERO;
 
     private Builder() {}
+
+    /**
+     * A field-for-field copy: every field holds an immutable value (or the shared metrics and
+     * clock), so a shallow copy is a full one, and a new setting needs no line here.
+     */
+    private Builder copy() {
+      try {
+        return (Builder) clone();
+      } catch (CloneNotSupportedException e) {
+        throw new AssertionError(e);
+      }
+    }
 
     /**
      * Sets the database URL; {@code null} or empty means the default SQLite file. A URL of a known
@@ -724,6 +669,7 @@ public final class DbConfig {
         throw new DbConfigException("vector index must not be null");
       }
       this.vectorIndex = value;
+      this.vectorIndexRequested = true;
       return this;
     }
 
@@ -930,7 +876,45 @@ public final class DbConfig {
             "pool size must be 1 for an in-memory SQLite database: " + poolSize);
       }
       checkMode();
+      checkRefreshLifetimes();
+      checkVectorIndex();
       return new DbConfig(this);
+    }
+
+    private void checkRefreshLifetimes() {
+      if (refreshTokenTtl.compareTo(refreshFamilyLifetime) > 0) {
+        throw new DbConfigException(
+            "DB_REFRESH_TOKEN_TTL ("
+                + refreshTokenTtl
+                + ") is longer than DB_REFRESH_FAMILY_LIFETIME ("
+                + refreshFamilyLifetime
+                + "): no token outlives its family, so every token would end with the family;"
+                + " shorten the first or lengthen the second");
+      }
+    }
+
+    private void checkVectorIndex() {
+      if (vectorIndex == VectorIndexType.IVFFLAT && vectorIvfflatProbes > vectorIvfflatLists) {
+        throw new DbConfigException(
+            "DB_VECTOR_PROBES ("
+                + vectorIvfflatProbes
+                + ") is above DB_VECTOR_LISTS ("
+                + vectorIvfflatLists
+                + "): an IVFFlat search cannot probe more lists than the index has");
+      }
+      if (vectorIndexRequested
+          && vectorIndex != VectorIndexType.NONE
+          && vectorDimension > VectorSettings.MAX_INDEXED_DIMENSION) {
+        throw new DbConfigException(
+            "DB_VECTOR_INDEX="
+                + vectorIndex.name().toLowerCase(Locale.ROOT)
+                + " cannot index "
+                + vectorDimension
+                + " dimensions: pgvector indexes at most "
+                + VectorSettings.MAX_INDEXED_DIMENSION
+                + " (as halfvec); use DB_VECTOR_INDEX=none for exact search, or a model with"
+                + " fewer dimensions");
+      }
     }
 
     private void checkMode() {

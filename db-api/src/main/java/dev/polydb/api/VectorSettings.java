@@ -20,6 +20,12 @@ public record VectorSettings(int dimension, DistanceMetric metric, Optional<Stri
   /** The largest dimension stored at single precision; above it, embeddings are half precision. */
   public static final int MAX_FULL_PRECISION_DIMENSION = 2000;
 
+  /**
+   * The largest dimension an approximate index (HNSW or IVFFlat, over {@code halfvec}) takes on
+   * PostgreSQL; above it the search is exact, and asking for an index is refused.
+   */
+  public static final int MAX_INDEXED_DIMENSION = 4000;
+
   /** The largest magnitude of a half-precision component. */
   public static final float HALF_PRECISION_MAX = 65504f;
 

@@ -166,6 +166,107 @@ class DbConfigTest {
                 .doesNotContain("s3cret"));
   }
 
+  @Test
+  void everyVariableIsReadAndLandsOnItsSetting() throws Exception {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("DATABASE_URL", "postgres://u:pw@db.example.com:6543/app?sslmode=require");
+    env.put("DB_POOL_SIZE", "7");
+    env.put("DB_STATEMENT_TIMEOUT", "1500ms");
+    env.put("ENABLE_MUTATIONS", "false");
+    env.put("DB_MIGRATE_ON_OPEN", "false");
+    env.put("DB_TENANT", "acme");
+    env.put("DB_MODE", "postgres");
+    env.put("DB_MIRROR_URL", "postgres://m:mirrorpw@mirror.example.com/app");
+    env.put("DB_VECTOR_DIMENSION", "8");
+    env.put("DB_VECTOR_METRIC", "l2");
+    env.put("DB_EMBEDDING_MODEL", "model-x");
+    env.put("DB_VECTOR_INDEX", "ivfflat");
+    env.put("DB_VECTOR_EF_SEARCH", "64");
+    env.put("DB_VECTOR_LISTS", "250");
+    env.put("DB_VECTOR_PROBES", "16");
+    env.put("DB_REFRESH_TOKEN_TTL", "7d");
+    env.put("DB_REFRESH_FAMILY_LIFETIME", "P60D");
+    env.put("DB_REFRESH_REUSE_GRACE", "3s");
+    env.put("DB_PAST_DUE_GRACE", "48h");
+    env.put("DB_JOURNAL_QUOTA_BYTES", "4096");
+    env.put("DB_JTI_CACHE_SIZE", "50");
+    env.put("DB_JTI_NEGATIVE_CACHE_TTL", "PT30S");
+    List<String> asked = new ArrayList<>();
+
+    DbConfig read =
+        DbConfig.builder()
+            .fromLookup(
+                name -> {
+                  asked.add(name);
+                  return env.get(name);
+                })
+            .build();
+
+    assertThat(asked)
+        .as("every variable read, none unknown to this test")
+        .isEqualTo(List.copyOf(env.keySet()));
+    DbConfig expected = everythingSet();
+    for (Method m : accessors()) {
+      if (!List.of("clock", "metrics").contains(m.getName())) { // objects, not variables
+        assertThat(m.invoke(read)).as(m.getName()).isEqualTo(m.invoke(expected));
+      }
+    }
+  }
+
+  @Test
+  void settingsThatContradictEachOtherAreRefusedNamingBoth() {
+    assertThatThrownBy(
+            () ->
+                DbConfig.fromEnv(
+                    Map.of("DB_REFRESH_TOKEN_TTL", "30d", "DB_REFRESH_FAMILY_LIFETIME", "1d")))
+        .isInstanceOf(DbConfigException.class)
+        .hasMessageContaining("DB_REFRESH_TOKEN_TTL (PT720H) is longer than")
+        .hasMessageContaining("DB_REFRESH_FAMILY_LIFETIME (PT24H)");
+    assertThat(
+            DbConfig.fromEnv(
+                    Map.of("DB_REFRESH_TOKEN_TTL", "1d", "DB_REFRESH_FAMILY_LIFETIME", "1d"))
+                .refreshTokenTtl())
+        .as("equal is fine")
+        .hasDays(1);
+
+    assertThatThrownBy(
+            () ->
+                DbConfig.fromEnv(
+                    Map.of(
+                        "DB_VECTOR_INDEX",
+                        "ivfflat",
+                        "DB_VECTOR_LISTS",
+                        "8",
+                        "DB_VECTOR_PROBES",
+                        "9")))
+        .isInstanceOf(DbConfigException.class)
+        .hasMessageContaining("DB_VECTOR_PROBES (9) is above DB_VECTOR_LISTS (8)");
+    assertThat(
+            DbConfig.fromEnv(Map.of("DB_VECTOR_LISTS", "8", "DB_VECTOR_PROBES", "9")).vectorIndex())
+        .as("probes and lists only matter to IVFFlat")
+        .isEqualTo(VectorIndexType.HNSW);
+
+    for (String index : List.of("hnsw", "ivfflat")) {
+      assertThatThrownBy(
+              () ->
+                  DbConfig.fromEnv(Map.of("DB_VECTOR_INDEX", index, "DB_VECTOR_DIMENSION", "4001")))
+          .isInstanceOf(DbConfigException.class)
+          .hasMessageContaining("DB_VECTOR_INDEX=" + index + " cannot index 4001 dimensions")
+          .hasMessageContaining("DB_VECTOR_INDEX=none");
+    }
+    assertThat(
+            DbConfig.fromEnv(Map.of("DB_VECTOR_INDEX", "hnsw", "DB_VECTOR_DIMENSION", "4000"))
+                .vectorDimension())
+        .isEqualTo(4000);
+    assertThat(DbConfig.fromEnv(Map.of("DB_VECTOR_DIMENSION", "8192")).vectorIndex())
+        .as("the default index, not asked for, gives way to exact search")
+        .isEqualTo(VectorIndexType.HNSW);
+    assertThat(
+            DbConfig.fromEnv(Map.of("DB_VECTOR_INDEX", "none", "DB_VECTOR_DIMENSION", "8192"))
+                .vectorDimension())
+        .isEqualTo(8192);
+  }
+
   /** The public, no-argument accessors, which together are the configuration. */
   private static List<Method> accessors() {
     List<Method> accessors = new ArrayList<>();

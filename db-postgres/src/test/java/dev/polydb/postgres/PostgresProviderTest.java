@@ -236,9 +236,11 @@ class PostgresProviderTest {
     "1536, COSINE, IVFFLAT, vector(1536), ivfflat, vector_cosine_ops",
     "2048, INNER_PRODUCT, IVFFLAT, halfvec(2048), ivfflat, halfvec_ip_ops",
     "1536, L2, NONE, vector(1536), , ",
-    // neither index takes more than 4000 dimensions of halfvec: above, the search is exact
-    "4001, COSINE, HNSW, halfvec(4001), , ",
-    "4001, COSINE, IVFFLAT, halfvec(4001), , ",
+    "4000, COSINE, HNSW, halfvec(4000), hnsw, halfvec_cosine_ops",
+    "4000, L2, IVFFLAT, halfvec(4000), ivfflat, halfvec_l2_ops",
+    // neither index takes more than 4000 dimensions of halfvec: above, the default (no index
+    // asked for) is exact search, and asking for one is refused by DbConfig
+    "4001, COSINE, , halfvec(4001), , ",
   })
   void theEmbeddingColumnAndIndexFollowTheSettings(
       int dimension,
@@ -251,11 +253,11 @@ class PostgresProviderTest {
     String url = databases.newUrl();
     try (DbProvider db =
         DbProviders.open(
-            config(url)
+            (indexType == null
+                    ? config(url)
+                    : config(url).vectorIndex(indexType).vectorIvfflatLists(37))
                 .vectorDimension(dimension)
                 .vectorMetric(metric)
-                .vectorIndex(indexType)
-                .vectorIvfflatLists(37)
                 .build())) {
       assertThat(db.vectors().settings().dimension()).isEqualTo(dimension);
     }

@@ -204,7 +204,12 @@ public abstract class RefreshTokensContract {
 
   @Test
   void rotationNeverExtendsTheFamilyLifetime() {
-    DbProvider db = fixture().openFresh(b -> b.refreshFamilyLifetime(Duration.ofHours(10)));
+    DbProvider db =
+        fixture()
+            .openFresh(
+                b ->
+                    b.refreshFamilyLifetime(Duration.ofHours(10))
+                        .refreshTokenTtl(Duration.ofHours(4)));
     RefreshTokens tokens = db.refreshTokens();
     String userId = user(db, "ada");
     Instant start = now();
@@ -232,10 +237,15 @@ public abstract class RefreshTokensContract {
 
   @Test
   void firstTokenIsCappedByAShortFamilyLifetime() {
-    DbProvider db = fixture().openFresh(b -> b.refreshFamilyLifetime(Duration.ofHours(1)));
+    DbProvider db =
+        fixture()
+            .openFresh(
+                b ->
+                    b.refreshFamilyLifetime(Duration.ofHours(1))
+                        .refreshTokenTtl(Duration.ofHours(1)));
     String userId = user(db, "ada");
 
-    IssuedToken issued = db.refreshTokens().issue(userId);
+    IssuedToken issued = db.refreshTokens().issue(userId, Duration.ofHours(4), null);
 
     assertThat(issued.record().expiresAt()).isEqualTo(now().plus(Duration.ofHours(1)));
     assertThat(issued.record().familyExpiresAt()).isEqualTo(now().plus(Duration.ofHours(1)));
