@@ -149,6 +149,7 @@ public abstract class MigrationsContract {
 
   @Test
   void reopeningWithAnotherDimensionOrMetricIsRefusedNamingBothValues() {
+    assumeTrue(fixture().supports(Feature.VECTOR_SEARCH), "needs vector search");
     DbProvider db = fixture().db();
     String id = db.users().create("google", "vectors", UserProfile.EMPTY).id();
     db.close();
@@ -177,6 +178,7 @@ public abstract class MigrationsContract {
 
   @Test
   void reopeningWithAnotherModelIsRefusedAndALaterConfiguredOneIsRecorded() {
+    assumeTrue(fixture().supports(Feature.VECTOR_SEARCH), "needs vector search");
     DbProvider fresh =
         fixture().openFresh(b -> b.vectorMetric(DistanceMetric.L2).embeddingModel("model-a"));
     String url = fresh.config().url();

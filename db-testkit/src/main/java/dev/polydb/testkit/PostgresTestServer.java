@@ -92,6 +92,12 @@ public final class PostgresTestServer {
   }
 
   private static void find() {
+    if (!onClassPath("org.postgresql.Driver")) {
+      missing =
+          "no PostgreSQL JDBC driver on the test class path for the Postgres tests: add"
+              + " dev.polydb:db-postgres (or org.postgresql:postgresql)";
+      return;
+    }
     String url = setting(URL_VARIABLE, "polydb.test.database-url");
     if (url != null) {
       found = new PostgresTestServer(url, DatabaseUrl.redact(url) + " (" + URL_VARIABLE + ")");
@@ -111,7 +117,20 @@ public final class PostgresTestServer {
             + IMAGE
             + " and "
             + URL_VARIABLE
-            + "=postgres://postgres:postgres@localhost:5432/postgres";
+            + "=postgres://postgres:postgres@localhost:5432/postgres"
+            + (onClassPath("org.testcontainers.containers.PostgreSQLContainer")
+                ? ""
+                : " (Testcontainers is not on the test class path: add"
+                    + " org.testcontainers:postgresql)");
+  }
+
+  private static boolean onClassPath(String className) {
+    try {
+      Class.forName(className, false, PostgresTestServer.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
   }
 
   /**

@@ -43,7 +43,7 @@ public abstract class ReadOnlyContract {
   private ReadOnlySample sample;
 
   private DbProvider readOnly() {
-    sample = ReadOnlySample.write(fixture().db(), "ro");
+    sample = ReadOnlySample.write(fixture().db(), "ro", fixture().supports(Feature.VECTOR_SEARCH));
     fixture().db().close();
     return fixture().open(b -> b.mutationsEnabled(false));
   }
@@ -115,6 +115,7 @@ public abstract class ReadOnlyContract {
 
   @Test
   void everyJwtIdAndVectorWriteIsRefusedAndNothingChanges() {
+    assumeTrue(fixture().supports(Feature.VECTOR_SEARCH), "needs vector search");
     DbProvider ro = readOnly();
     String id = sample.user().id();
     List<ChunkMatch> before = sample.search(ro);
@@ -157,6 +158,7 @@ public abstract class ReadOnlyContract {
 
   @Test
   void everyReadWorks() {
+    assumeTrue(fixture().supports(Feature.VECTOR_SEARCH), "needs vector search");
     DbProvider ro = readOnly();
     String id = sample.user().id();
 

@@ -26,7 +26,8 @@ import java.util.Map;
  * @param subscription the user's active subscription
  * @param entry a journal entry of the user
  * @param jti a JWT id revoked for the user until an hour after the suite's start
- * @param chunk a chunk of the user, embedding {@link #QUERY}
+ * @param chunk a chunk of the user, embedding {@link #QUERY}; null where the backend has no vector
+ *     search
  */
 record ReadOnlySample(
     User user,
@@ -53,6 +54,18 @@ record ReadOnlySample(
    * @return what was written
    */
   static ReadOnlySample write(DbProvider db, String name) {
+    return write(db, name, true);
+  }
+
+  /**
+   * Writes a user and data in every area, vectors only when asked.
+   *
+   * @param db the provider to write through
+   * @param name a name unique in the test, used in every identifier
+   * @param withVectors whether to write a chunk too
+   * @return what was written
+   */
+  static ReadOnlySample write(DbProvider db, String name, boolean withVectors) {
     User user =
         db.users().create("google", "sub-" + name, UserProfile.of(name + "@x.test", name, null));
     IssuedToken token = db.refreshTokens().issue(user.id());
@@ -61,6 +74,9 @@ record ReadOnlySample(
     JournalEntry entry = db.journal().insert(user.id(), "entry of " + name + " \u00e9\u270d");
     String jti = "jti-" + name;
     db.jtis().revoke(jti, user.id(), DbProviderContract.START.plus(Duration.ofHours(1)));
+    if (!withVectors) {
+      return new ReadOnlySample(user, token, subscription, entry, jti, null);
+    }
     Chunk chunk =
         Chunk.of(
             "chunk-" + name,

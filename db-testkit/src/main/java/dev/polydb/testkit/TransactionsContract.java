@@ -2,6 +2,7 @@ package dev.polydb.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.polydb.api.Chunk;
 import dev.polydb.api.DbConflictException;
@@ -66,6 +67,7 @@ public abstract class TransactionsContract {
 
   @Test
   void anExceptionInTheWorkRollsBackEveryAreaAndPropagatesUnchanged() {
+    assumeTrue(fixture().supports(Feature.VECTOR_SEARCH), "needs vector search");
     DbProvider db = fixture().db();
     User owner = db.users().create("google", "tx-owner", UserProfile.EMPTY);
     Boom boom = new Boom();
@@ -204,6 +206,7 @@ public abstract class TransactionsContract {
 
   @Test
   void accountDeletionRemovesDataInEveryAreaInOneCall() {
+    assumeTrue(fixture().supports(Feature.VECTOR_SEARCH), "needs vector search");
     DbProvider db = fixture().db();
     ReadOnlySample gone = ReadOnlySample.write(db, "gone");
     ReadOnlySample kept = ReadOnlySample.write(db, "kept");
@@ -244,6 +247,7 @@ public abstract class TransactionsContract {
 
   @Test
   void accountDeletionInsideAFailedTransactionLeavesEverythingInPlace() {
+    assumeTrue(fixture().supports(Feature.VECTOR_SEARCH), "needs vector search");
     DbProvider db = fixture().db();
     ReadOnlySample sample = ReadOnlySample.write(db, "survivor");
     String userId = sample.user().id();

@@ -2,6 +2,7 @@ package dev.polydb.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.polydb.api.Chunk;
 import dev.polydb.api.DbConflictException;
@@ -246,6 +247,7 @@ public abstract class UsersContract {
 
   @Test
   void deleteCascadesToEverythingTheUserOwns() {
+    assumeTrue(fixture().supports(Feature.VECTOR_SEARCH), "needs vector search");
     DbProvider db = fixture().db();
     User doomed = users().create("google", "doomed", FULL);
     User bystander = users().create("google", "bystander", FULL);

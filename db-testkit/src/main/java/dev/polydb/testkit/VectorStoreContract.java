@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** §9 vector search: chunks, dimension and model rules, scoped nearest-neighbour search. */
@@ -40,6 +41,11 @@ public abstract class VectorStoreContract {
    * @return the fixture
    */
   protected abstract ContractFixture fixture();
+
+  @BeforeEach
+  void needsVectorSearch() {
+    assumeTrue(fixture().supports(Feature.VECTOR_SEARCH), "the backend declares no vector search");
+  }
 
   private VectorStore vectors() {
     return fixture().db().vectors();
