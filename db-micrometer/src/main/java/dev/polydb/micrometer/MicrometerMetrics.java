@@ -96,6 +96,9 @@ public final class MicrometerMetrics implements DbMetrics {
     return Gauge.builder(name, stats, s -> figure.applyAsDouble(s.get()))
         .tag("backend", backend)
         .tag("pool", pool)
+        // Micrometer holds a gauge's object weakly by default, and nothing else may hold the
+        // supplier: a collection would turn the gauge into NaN. poolClosed removes it.
+        .strongReference(true)
         .register(registry);
   }
 

@@ -68,8 +68,22 @@ final class Replayer implements Runnable {
     this.source = source;
   }
 
+  /**
+   * The state now. The writes still pending are counted afresh from the file, not taken from the
+   * thread's last poll: a write committed since then must not let the mirror look caught up (a
+   * switch-over waits for exactly that).
+   */
   MirrorStatus status() {
-    return new MirrorStatus(state, pending, replayed, failures, Optional.ofNullable(problem));
+    long waiting = pending;
+    long at = position;
+    if (at >= 0) {
+      try (Connection c = sqlite.getConnection()) {
+        waiting = Math.max(0, ChangeLog.lastSeq(c) - at);
+      } catch (SQLException e) {
+        // the file cannot be read just now: the thread's last count stands
+      }
+    }
+    return new MirrorStatus(state, waiting, replayed, failures, Optional.ofNullable(problem));
   }
 
   /** Asks the thread to stop once it has tried to send what is pending, within a bound. */
