@@ -205,6 +205,33 @@ public class HotPaths {
   }
 
   /**
+   * jtis.isRevoked answered from the in-process cache, through the provider with Micrometer: the
+   * call touches no database, so beside {@link #jtisIsRevokedMetered_unmetered} it measures what
+   * the metrics themselves cost per call (the proxy, two clock reads, a timer and a cache counter
+   * recorded), which the database-bound benchmarks above cannot resolve.
+   *
+   * @return true
+   */
+  @Benchmark
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.NANOSECONDS)
+  public boolean jtisIsRevokedMetered_library() {
+    return metered.jtis().isRevoked(revokedJti);
+  }
+
+  /**
+   * jtis.isRevoked answered from the cache, without metrics: the baseline of the metered call.
+   *
+   * @return true
+   */
+  @Benchmark
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.NANOSECONDS)
+  public boolean jtisIsRevokedMetered_unmetered() {
+    return unmetered.jtis().isRevoked(revokedJti);
+  }
+
+  /**
    * users.findByProvider through the library.
    *
    * @param c the caller

@@ -18,7 +18,10 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.output.MigrateOutput;
 import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the library's Flyway migrations for one dialect on a data source: one folder of versioned
@@ -29,6 +32,7 @@ import org.flywaydb.core.api.output.MigrateResult;
  * loser of a race roll back (each migration is one SQLite transaction) and find the schema current.
  */
 public final class Migrations {
+  private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
   /** The history table's name. */
   public static final String HISTORY_TABLE = "schema_migrations";
@@ -211,6 +215,7 @@ public final class Migrations {
    */
   public Result migrate() {
     MigrateResult result = flyway.migrate();
+    logSteps(result);
     if (result.migrationsExecuted > 0) {
       recordModel();
     }
@@ -232,10 +237,31 @@ public final class Migrations {
             .target(version)
             .load()
             .migrate();
+    logSteps(result);
     if (result.migrationsExecuted > 0) {
       recordModel();
     }
     return new Result(result.migrationsExecuted, currentVersion().orElse("0"));
+  }
+
+  /** One DEBUG line per applied step: its version, description and time; never a URL. */
+  private void logSteps(MigrateResult result) {
+    if (!LOG.isDebugEnabled()) {
+      return;
+    }
+    for (MigrateOutput step : result.migrations) {
+      LOG.debug(
+          "migration {} ({}) applied to {} in {} ms",
+          step.version,
+          step.description,
+          schema == null ? result.database : "schema " + schema,
+          step.executionTime);
+    }
+    LOG.debug(
+        "migrated from version {} to {}: {} step(s)",
+        result.initialSchemaVersion == null ? "none" : result.initialSchemaVersion,
+        reached(result),
+        result.migrationsExecuted);
   }
 
   /** Writes the configured model into a store that has none yet, as a bound parameter. */
