@@ -10,6 +10,7 @@ import dev.polydb.api.DbProviders;
 import dev.polydb.api.UserProfile;
 import dev.polydb.mirror.MirrorProviderFactory;
 import dev.polydb.mirror.MirrorStatus;
+import dev.polydb.testkit.FaultProxy;
 import dev.polydb.testkit.FreshDatabases;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -50,14 +51,7 @@ class MirrorModeTest {
 
   private static MirrorStatus await(DbProvider db, Predicate<MirrorStatus> condition)
       throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    MirrorStatus status = MirrorProviderFactory.status(db).orElseThrow();
-    while (!condition.test(status)) {
-      assertThat(System.nanoTime()).as("mirror status %s", status).isLessThan(deadline);
-      Thread.sleep(20);
-      status = MirrorProviderFactory.status(db).orElseThrow();
-    }
-    return status;
+    return MirrorProviderFactory.await(db, condition, Duration.ofSeconds(60));
   }
 
   private Cli.Run verify(String pg) {
@@ -68,7 +62,7 @@ class MirrorModeTest {
   void postgresRefusingThenKilledCostsThePrimaryNothingAndTheMirrorVerifiesEqualOnceBack()
       throws Exception {
     String pg = databases.newUrl();
-    try (TcpProxy proxy = new TcpProxy("127.0.0.1", DatabaseUrl.parse(pg).port());
+    try (FaultProxy proxy = new FaultProxy("127.0.0.1", DatabaseUrl.parse(pg).port());
         DbProvider db =
             DbProviders.open(mirror(via(pg, proxy.port())).vectorDimension(DIMENSION).build())) {
       await(db, MirrorStatus::caughtUp);

@@ -8,6 +8,7 @@ import dev.polydb.api.DbConfig;
 import dev.polydb.api.DbConfigException;
 import dev.polydb.api.DbProvider;
 import dev.polydb.api.DbProviders;
+import dev.polydb.api.DbTimeoutException;
 import dev.polydb.api.UserProfile;
 import dev.polydb.mirror.MirrorStatus.State;
 import dev.polydb.testkit.FreshDatabases;
@@ -48,14 +49,24 @@ class MirrorTest {
 
   static MirrorStatus await(DbProvider db, Predicate<MirrorStatus> condition)
       throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    MirrorStatus status = MirrorProviderFactory.status(db).orElseThrow();
-    while (!condition.test(status)) {
-      assertThat(System.nanoTime()).as("mirror status %s", status).isLessThan(deadline);
-      Thread.sleep(20);
-      status = MirrorProviderFactory.status(db).orElseThrow();
+    return MirrorProviderFactory.await(db, condition, Duration.ofSeconds(60));
+  }
+
+  @Test
+  void awaitGivesUpWithTheLastStatusAndRefusesAProviderThatIsNoMirror() throws Exception {
+    DbConfig config = config("await.db", databases.newUrl()).mode(BackendMode.MIRROR).build();
+    try (DbProvider db = DbProviders.open(config)) {
+      assertThatThrownBy(() -> MirrorProviderFactory.await(db, s -> false, Duration.ofMillis(100)))
+          .isInstanceOf(DbTimeoutException.class)
+          .hasMessageContaining("within PT0.1S")
+          .hasMessageContaining("MirrorStatus[state=");
+      assertThat(MirrorProviderFactory.await(db, s -> true, Duration.ZERO)).isNotNull();
     }
-    return status;
+    try (DbProvider plain = DbProviders.open("sqlite:" + dir.resolve("plain.db"))) {
+      assertThatThrownBy(() -> MirrorProviderFactory.await(plain, s -> true, Duration.ofSeconds(1)))
+          .isInstanceOf(DbConfigException.class)
+          .hasMessageContaining("not a mirror provider");
+    }
   }
 
   @Test

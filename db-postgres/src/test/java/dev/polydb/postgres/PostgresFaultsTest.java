@@ -14,6 +14,7 @@ import dev.polydb.api.IssuedToken;
 import dev.polydb.api.JournalEntry;
 import dev.polydb.api.RotationResult;
 import dev.polydb.api.UserProfile;
+import dev.polydb.testkit.FaultProxy;
 import dev.polydb.testkit.FreshDatabases;
 import dev.polydb.testkit.PostgresTestServer;
 import java.net.URLEncoder;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The connection to a real server cut at the worst moments, through {@link CuttingProxy}: while a
+ * The connection to a real server cut at the worst moments, through {@link FaultProxy}: while a
  * transaction commits (the outcome is unknown, and the writes a caller retries are idempotent),
  * during a statement (safe to retry), and while a provider opens (transient, not a config error).
  */
@@ -45,7 +46,7 @@ class PostgresFaultsTest {
   @Test
   void aJournalInsertWhoseReplyIsLostIsOutcomeUnknownAndItsRetryWritesItOnce() throws Exception {
     String url = databases.newUrl();
-    try (CuttingProxy proxy = proxy();
+    try (FaultProxy proxy = proxy();
         DbProvider db = DbProviders.open(config(through(proxy, url)).build());
         DbProvider direct = DbProviders.open(config(url).build())) {
       String user = db.users().create("google", "ada", UserProfile.EMPTY).id();
@@ -72,7 +73,7 @@ class PostgresFaultsTest {
   void aRotationWhoseCommitReplyIsLostIsRetriedInsideTheGraceWindowAndGetsTheSameToken()
       throws Exception {
     String url = databases.newUrl();
-    try (CuttingProxy proxy = proxy();
+    try (FaultProxy proxy = proxy();
         DbProvider db = DbProviders.open(config(through(proxy, url)).build());
         DbProvider direct = DbProviders.open(config(url).build())) {
       String user = db.users().create("google", "ada", UserProfile.EMPTY).id();
@@ -99,7 +100,7 @@ class PostgresFaultsTest {
   @Test
   void aConnectionLostBeforeCommitIsTransientAndWritesNothing() throws Exception {
     String url = databases.newUrl();
-    try (CuttingProxy proxy = proxy();
+    try (FaultProxy proxy = proxy();
         DbProvider db = DbProviders.open(config(through(proxy, url)).build())) {
       String user = db.users().create("google", "ada", UserProfile.EMPTY).id();
       IssuedToken token = db.refreshTokens().issue(user);
@@ -120,7 +121,7 @@ class PostgresFaultsTest {
   @Test
   void aConnectionLostAfterAJournalInsertWasSentIsOutcomeUnknown() throws Exception {
     String url = databases.newUrl();
-    try (CuttingProxy proxy = proxy();
+    try (FaultProxy proxy = proxy();
         DbProvider db = DbProviders.open(config(through(proxy, url)).build())) {
       String user = db.users().create("google", "ada", UserProfile.EMPTY).id();
 
@@ -139,7 +140,7 @@ class PostgresFaultsTest {
   @Test
   void aConnectionLostWhileMigratingOnOpenIsTransientAndAReopenMigrates() throws Exception {
     String url = databases.newUrl();
-    try (CuttingProxy proxy = proxy()) {
+    try (FaultProxy proxy = proxy()) {
       String proxied = through(proxy, url);
 
       proxy.cutAfter("CREATE TABLE");
@@ -159,7 +160,7 @@ class PostgresFaultsTest {
   void aConnectionLostWhileReadingTheSettingsOnOpenIsTransientNotARawJooqError() throws Exception {
     String url = databases.newUrl();
     DbProviders.open(config(url).build()).close();
-    try (CuttingProxy proxy = proxy()) {
+    try (FaultProxy proxy = proxy()) {
       proxy.cutAfter("\"vector_settings\"");
 
       assertThatThrownBy(() -> DbProviders.open(config(through(proxy, url)).build()))
@@ -168,8 +169,8 @@ class PostgresFaultsTest {
     }
   }
 
-  private static CuttingProxy proxy() throws java.io.IOException {
-    return new CuttingProxy(serverUrl.host().orElseThrow(), serverUrl.port());
+  private static FaultProxy proxy() throws java.io.IOException {
+    return new FaultProxy(serverUrl.host().orElseThrow(), serverUrl.port());
   }
 
   private static DbConfig.Builder config(String url) {
@@ -177,7 +178,7 @@ class PostgresFaultsTest {
   }
 
   /** The test URL, through the proxy and without TLS (the proxy must see the statements). */
-  private static String through(CuttingProxy proxy, String url) {
+  private static String through(FaultProxy proxy, String url) {
     DatabaseUrl parsed = DatabaseUrl.parse(url);
     StringBuilder query = new StringBuilder("sslmode=disable");
     parsed

@@ -1,9 +1,10 @@
-package dev.polydb.postgres;
+package dev.polydb.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -15,20 +16,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A TCP proxy in front of the test server that, when armed, cuts a connection just after the client
- * sent a statement holding a marker: the server receives the statement whole and carries it out,
- * and its reply never reaches the client. This is the network failing at the worst moment, against
- * the real server; nothing about the database is imitated. Connections must not use TLS ({@code
- * sslmode=disable}), or the marker could not be seen.
+ * A TCP proxy on the loopback interface in front of a test database server, for tests of how a
+ * backend lives through the network failing; nothing about the database is imitated. It can
+ *
+ * <ul>
+ *   <li>go {@link #down()} (connections refused, those open cut, as when the server stops or its
+ *       sessions are killed) and come back {@link #up()} on the same port;
+ *   <li>cut a connection just after the client sent a statement holding a marker ({@link
+ *       #cutAfter}): the server receives it whole and carries it out, and the reply never arrives;
+ *   <li>cut a connection instead of passing on a reply holding a marker ({@link #cutReplyHolding}).
+ * </ul>
+ *
+ * <p>For the markers to be seen, connections must not use TLS ({@code sslmode=disable}).
  */
-final class CuttingProxy implements AutoCloseable {
-  private final ServerSocket listener;
+public final class FaultProxy implements AutoCloseable {
   private final String targetHost;
   private final int targetPort;
   private final ExecutorService threads =
       Executors.newCachedThreadPool(
           r -> {
-            Thread t = new Thread(r, "cutting-proxy");
+            Thread t = new Thread(r, "fault-proxy");
             t.setDaemon(true);
             return t;
           });
@@ -36,45 +43,93 @@ final class CuttingProxy implements AutoCloseable {
   private final AtomicReference<byte[]> armedReply = new AtomicReference<>();
   private final AtomicInteger cuts = new AtomicInteger();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private volatile ServerSocket listener;
+  private int port;
 
-  CuttingProxy(String targetHost, int targetPort) throws IOException {
+  /**
+   * Starts forwarding a free local port to the server.
+   *
+   * @param targetHost the server's host
+   * @param targetPort the server's port
+   * @throws IOException when no local port can be opened
+   */
+  public FaultProxy(String targetHost, int targetPort) throws IOException {
     this.targetHost = targetHost;
     this.targetPort = targetPort;
-    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    threads.submit(this::accept);
+    up();
   }
 
-  /** The local port clients connect to. */
-  int port() {
-    return listener.getLocalPort();
+  /**
+   * The local port clients connect to; the same after {@link #down()} and {@link #up()}.
+   *
+   * @return the port
+   */
+  public int port() {
+    return port;
+  }
+
+  /**
+   * Listens (again, on the same port) and forwards.
+   *
+   * @throws IOException when the port cannot be opened
+   */
+  public synchronized void up() throws IOException {
+    ServerSocket s = new ServerSocket();
+    s.setReuseAddress(true);
+    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+    port = s.getLocalPort();
+    listener = s;
+    threads.submit(() -> accept(s));
+  }
+
+  /**
+   * Stops listening and cuts every open connection.
+   *
+   * @throws IOException when a socket cannot be closed
+   */
+  public synchronized void down() throws IOException {
+    listener.close();
+    for (Socket s : sockets) {
+      s.close();
+    }
+    sockets.clear();
   }
 
   /**
    * Arms the proxy: the next client message holding {@code marker} is forwarded, and then that
    * connection's client side is closed before any reply.
+   *
+   * @param marker text of the statement, e.g. a table's quoted name
    */
-  void cutAfter(String marker) {
+  public void cutAfter(String marker) {
     armed.set(marker.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
    * Arms the proxy: the next server reply holding {@code marker} is dropped, and that connection's
-   * client side is closed. A committed transaction's reply holds {@code COMMIT}, sent only once the
-   * commit is durable; the statement itself may be a prepared one whose text is not sent.
+   * client side is closed. On PostgreSQL a committed transaction's reply holds {@code COMMIT}, sent
+   * only once the commit is durable; the statement itself may be a prepared one whose text is not
+   * sent.
+   *
+   * @param marker text of the reply, e.g. {@code "COMMIT\0"}
    */
-  void cutReplyHolding(String marker) {
+  public void cutReplyHolding(String marker) {
     armedReply.set(marker.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** How many connections were cut. */
-  int cuts() {
+  /**
+   * How many connections were cut at a marker.
+   *
+   * @return the count
+   */
+  public int cuts() {
     return cuts.get();
   }
 
-  private void accept() {
-    while (!listener.isClosed()) {
+  private void accept(ServerSocket s) {
+    while (!s.isClosed()) {
       try {
-        Socket client = listener.accept();
+        Socket client = s.accept();
         Socket server = new Socket(targetHost, targetPort);
         client.setTcpNoDelay(true);
         server.setTcpNoDelay(true);
@@ -84,7 +139,7 @@ final class CuttingProxy implements AutoCloseable {
         threads.submit(() -> clientToServer(pair));
         threads.submit(() -> serverToClient(pair));
       } catch (IOException e) {
-        return; // closed
+        return; // closed by down() or close()
       }
     }
   }
@@ -113,6 +168,10 @@ final class CuttingProxy implements AutoCloseable {
       }
     } catch (IOException e) {
       // either side went away
+    } finally {
+      if (!pair.cut) {
+        pair.closeBoth();
+      }
     }
   }
 
@@ -148,6 +207,10 @@ final class CuttingProxy implements AutoCloseable {
       }
     } catch (IOException e) {
       // closed
+    } finally {
+      if (!pair.cut) {
+        pair.closeBoth();
+      }
     }
   }
 
@@ -164,13 +227,14 @@ final class CuttingProxy implements AutoCloseable {
     return false;
   }
 
+  /** Stops listening, cuts every connection and ends the proxy's threads. */
   @Override
   public void close() throws IOException {
-    listener.close();
-    for (Socket s : sockets) {
-      s.close();
+    try {
+      down();
+    } finally {
+      threads.shutdownNow();
     }
-    threads.shutdownNow();
   }
 
   private static final class Pair {
@@ -181,6 +245,15 @@ final class CuttingProxy implements AutoCloseable {
     Pair(Socket client, Socket server) {
       this.client = client;
       this.server = server;
+    }
+
+    void closeBoth() {
+      try {
+        client.close();
+        server.close();
+      } catch (IOException e) {
+        // already closed
+      }
     }
   }
 }
