@@ -152,8 +152,8 @@ public interface SqlBackend extends AutoCloseable {
   VectorIndex vectorIndex();
 
   /**
-   * Runs a write transaction. Backends with a single writer (SQLite) take their writer lock here so
-   * that in-process writers queue instead of spinning on a busy database.
+   * Runs a write transaction. A backend may wrap it: SQLite counts its writers here (for the pool's
+   * pending figure).
    *
    * @param transaction the transaction to run
    * @param <T> its result
