@@ -103,7 +103,7 @@ final class Core {
     AtomicBoolean committing = new AtomicBoolean();
     try (Connection c = connection(operation)) {
       DSLContext on = DSL.using(dsl.configuration().derive(new DefaultConnectionProvider(c)));
-      return backend.lockedWrite(
+      return backend.write(
           () ->
               on.transactionResult(
                   cfg -> {
@@ -130,7 +130,7 @@ final class Core {
     AtomicBoolean committing = new AtomicBoolean();
     try (Connection c = connection(operation)) {
       DSLContext on = DSL.using(dsl.configuration().derive(new DefaultConnectionProvider(c)));
-      return backend.lockedWrite(
+      return backend.write(
           () -> {
             try {
               begin(c);
@@ -209,7 +209,7 @@ final class Core {
    */
   <T> T autocommit(String operation, Sql.Work<T> work) {
     try (Connection c = connection(operation)) {
-      return backend.lockedWrite(
+      return backend.write(
           () -> {
             try {
               return work.run(c);

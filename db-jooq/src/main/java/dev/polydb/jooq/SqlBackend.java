@@ -159,7 +159,7 @@ public interface SqlBackend extends AutoCloseable {
    * @param <T> its result
    * @return its result
    */
-  default <T> T lockedWrite(Supplier<T> transaction) {
+  default <T> T write(Supplier<T> transaction) {
     return transaction.get();
   }
 

@@ -97,8 +97,8 @@ final class PostgresTenantBackend implements SqlBackend {
   }
 
   @Override
-  public <T> T lockedWrite(Supplier<T> transaction) {
-    return database.lockedWrite(transaction);
+  public <T> T write(Supplier<T> transaction) {
+    return database.write(transaction);
   }
 
   @Override

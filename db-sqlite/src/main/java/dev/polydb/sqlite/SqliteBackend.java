@@ -66,14 +66,14 @@ final class SqliteBackend implements SqlBackend {
   /** Write transactions running or waiting for the file, in this process. */
   private final AtomicInteger writers = new AtomicInteger();
 
-  private final Duration writerWait;
+  private final Duration migrationWait;
   private final SqliteVectorIndex vectors = new SqliteVectorIndex();
 
   SqliteBackend(DatabaseUrl url, DbConfig config) {
     this.file = url.sqlitePath().map(p -> p.toAbsolutePath().normalize()).orElse(null);
     this.config = config;
     boolean readOnly = !config.mutationsEnabled();
-    this.writerWait = config.statementTimeout().multipliedBy(2);
+    this.migrationWait = config.statementTimeout().multipliedBy(2);
     boolean immutable = false;
     if (file != null) {
       prepareFile(file, config, readOnly);
@@ -128,7 +128,7 @@ final class SqliteBackend implements SqlBackend {
       return Pools.start(hikari, what);
     }
     ReentrantLock local = MIGRATION_LOCKS.computeIfAbsent(file, f -> new ReentrantLock());
-    long deadline = System.nanoTime() + writerWait.toNanos();
+    long deadline = System.nanoTime() + migrationWait.toNanos();
     local.lock();
     try {
       for (int attempt = 1; ; attempt++) {
@@ -371,7 +371,7 @@ final class SqliteBackend implements SqlBackend {
    * timeout does not give.
    */
   @Override
-  public <T> T lockedWrite(Supplier<T> transaction) {
+  public <T> T write(Supplier<T> transaction) {
     writers.incrementAndGet();
     try {
       return transaction.get();
