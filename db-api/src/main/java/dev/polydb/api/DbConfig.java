@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code DB_VECTOR_METRIC}</td><td>cosine ({@code l2}, {@code inner_product})</td></tr>
  *   <tr><td>{@code DB_EMBEDDING_MODEL}</td><td>none: the first chunk written decides</td></tr>
  *   <tr><td>{@code DB_VECTOR_INDEX}</td><td>hnsw ({@code ivfflat}, {@code none}; Postgres)</td></tr>
- *   <tr><td>{@code DB_VECTOR_EF_SEARCH}</td><td>40 (Postgres HNSW; raised to k per query)</td></tr>
+ *   <tr><td>{@code DB_VECTOR_EF_SEARCH}</td><td>100 (Postgres HNSW; raised to k per query)</td></tr>
  *   <tr><td>{@code DB_VECTOR_LISTS}</td><td>100 (Postgres IVFFlat)</td></tr>
  *   <tr><td>{@code DB_VECTOR_PROBES}</td><td>10 (Postgres IVFFlat, per query)</td></tr>
  *   <tr><td>{@code DB_REFRESH_TOKEN_TTL}</td><td>30d</td></tr>
@@ -433,7 +433,7 @@ public final class DbConfig {
     // whether vectorIndex was asked for rather than left at its default: only a request for an
     // index is refused where pgvector cannot build one
     private boolean vectorIndexRequested;
-    private int vectorEfSearch = 40;
+    private int vectorEfSearch = 100;
     private int vectorIvfflatLists = 100;
     private int vectorIvfflatProbes = 10;
     private Duration refreshTokenTtl = Duration.ofDays(30);

@@ -26,7 +26,7 @@ class DbConfigSettingsTest {
     assertThat(config.vectorDimension()).isEqualTo(1536);
     assertThat(config.vectorMetric()).isEqualTo(DistanceMetric.COSINE);
     assertThat(config.vectorIndex()).isEqualTo(VectorIndexType.HNSW);
-    assertThat(config.vectorEfSearch()).isEqualTo(40);
+    assertThat(config.vectorEfSearch()).isEqualTo(100);
     assertThat(config.vectorIvfflatLists()).isEqualTo(100);
     assertThat(config.vectorIvfflatProbes()).isEqualTo(10);
     assertThat(config.refreshReuseGrace()).isEqualTo(Duration.ofSeconds(10));

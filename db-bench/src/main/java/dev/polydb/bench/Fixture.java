@@ -63,18 +63,32 @@ final class Fixture implements AutoCloseable {
       sqlite.setTransactionMode("IMMEDIATE");
       sqlite.setSynchronous("NORMAL");
     }
-    HikariConfig hikari = new HikariConfig();
-    hikari.setDataSource(plain);
-    hikari.setPoolName("bench-jdbc-" + backend);
-    hikari.setMaximumPoolSize(POOL_SIZE);
-    hikari.setMinimumIdle(POOL_SIZE);
-    this.pool = new HikariDataSource(hikari);
+    this.pool = pool(plain, "bench-jdbc-" + backend);
     for (int i = 0; i < USERS; i++) {
       users.add(
           db.users()
               .create(
                   "google", "subject-" + i, UserProfile.of("u" + i + "@example.com", null, null)));
     }
+  }
+
+  /**
+   * A pool with the library's size and connection settings, for a baseline.
+   *
+   * @param name the pool's name
+   * @return a new pool, which the caller closes
+   */
+  HikariDataSource newPool(String name) {
+    return pool(DbProviders.factoryFor(url).dataSource(config), name);
+  }
+
+  private static HikariDataSource pool(DataSource plain, String name) {
+    HikariConfig hikari = new HikariConfig();
+    hikari.setDataSource(plain);
+    hikari.setPoolName(name);
+    hikari.setMaximumPoolSize(POOL_SIZE);
+    hikari.setMinimumIdle(POOL_SIZE);
+    return new HikariDataSource(hikari);
   }
 
   /**

@@ -159,6 +159,7 @@ final class JooqVectorStore implements VectorStore {
   private int insert(
       Connection conn, List<Chunk> rows, Map<String, float[]> embeddings, Instant now)
       throws SQLException {
+    index.registerTypes(conn);
     try (PreparedStatement st = conn.prepareStatement(upsertStatement(rows.size()))) {
       int i = 1;
       for (Chunk chunk : rows) {

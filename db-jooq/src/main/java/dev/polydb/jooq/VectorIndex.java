@@ -3,6 +3,7 @@ package dev.polydb.jooq;
 import dev.polydb.api.Chunk;
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.VectorSettings;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collection;
@@ -30,6 +31,15 @@ public interface VectorIndex {
    * @return the value for {@code setObject}
    */
   Object jdbcValue(float[] embedding);
+
+  /**
+   * Readies a connection for binding and reading embeddings, before a statement that does; by
+   * default nothing. Postgres registers pgvector-java's types, so that vectors travel in binary.
+   *
+   * @param c the connection
+   * @throws SQLException when the driver refuses
+   */
+  default void registerTypes(Connection c) throws SQLException {}
 
   /**
    * Reads an embedding column as {@link #embeddingType} stores it.

@@ -105,6 +105,12 @@ final class PostgresVectorIndex implements VectorIndex {
   }
 
   @Override
+  public void registerTypes(Connection c) throws SQLException {
+    // vector then travels in binary both ways on this connection; a map insert once known
+    c.unwrap(PGConnection.class).addDataType("vector", PGvector.class);
+  }
+
+  @Override
   public float[] embedding(ResultSet rs, int column) throws SQLException {
     // vector and halfvec share the text form; a registered vector may come back as PGvector
     Object value = rs.getObject(column);
@@ -177,17 +183,7 @@ final class PostgresVectorIndex implements VectorIndex {
    * @param owner the owner's
    * @param table the table's
    */
-  private record Statistics(long owner, long table) {
-    /**
-     * The candidate list for the index: the configured one, or k, widened by the share of the table
-     * the owner holds, since about that share of the candidates the index visits are the owner's.
-     * pgvector takes at most 1,000.
-     */
-    int candidates(int configured, int k) {
-      double share = table <= 0 ? 1 : Math.min(1, (double) owner / table);
-      return (int) Math.min(1000, Math.ceil(Math.max(configured, k) / Math.max(share, 1e-3)));
-    }
-  }
+  private record Statistics(long owner, long table) {}
 
   private Statistics statistics(Connection c, String userId) throws SQLException {
     long owner = counted(ownerRows, userId, c, "SELECT count(*) FROM chunks WHERE user_id = ?");
@@ -223,8 +219,7 @@ final class PostgresVectorIndex implements VectorIndex {
       throws SQLException {
     boolean half = settings.halfPrecision();
     if (!half) {
-      // sends and receives vector in binary on this connection (cheap once registered)
-      c.unwrap(PGConnection.class).addDataType("vector", PGvector.class);
+      registerTypes(c);
     }
     Statistics rows = statistics(c, scope.userId());
     Plan plan = plan(rows);
@@ -232,7 +227,7 @@ final class PostgresVectorIndex implements VectorIndex {
     try (PreparedStatement s = c.prepareStatement(sql)) {
       int i = 1;
       if (plan == Plan.INDEX) {
-        s.setString(i++, Integer.toString(rows.candidates(efSearch, k)));
+        s.setString(i++, Integer.toString(Math.max(efSearch, k)));
         s.setString(i++, Integer.toString(probes));
       }
       if (half) {
