@@ -8,6 +8,7 @@ import dev.polydb.api.RotationResult;
 import dev.polydb.api.SubscriptionChange;
 import dev.polydb.api.SubscriptionStatus;
 import dev.polydb.api.User;
+import dev.polydb.api.UserProfile;
 import dev.polydb.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.SQLException;
@@ -44,6 +45,9 @@ public class HotPaths {
   private static final String CONTENT =
       "Walked to the market before the rain; bought pears, bread and a newspaper, then sat by the"
           + " window and wrote until noon.";
+  private static final String EDITED = CONTENT + " Edited in the evening.";
+  private static final UserProfile PROFILE =
+      UserProfile.of("reader@example.com", "A Reader", "https://example.com/a.png");
 
   /** The backend under test. */
   @Param({"sqlite", "postgres"})
@@ -114,6 +118,10 @@ public class HotPaths {
     String libraryToken;
     String jdbcToken;
     String validToken;
+    String entryId;
+    String jtiPrefix;
+    long jtis;
+    boolean edited;
 
     /** Creates the state; JMH calls {@link #prepare(HotPaths)}. */
     public Caller() {}
@@ -131,6 +139,8 @@ public class HotPaths {
       libraryToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
       jdbcToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
       validToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
+      entryId = bench.fixture.db.journal().insert(user.id(), CONTENT).id();
+      jtiPrefix = "jti-" + index + "-";
       Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
       bench
           .fixture
@@ -154,6 +164,22 @@ public class HotPaths {
     User someUser(HotPaths bench) {
       next = (next + 1) % Fixture.USERS;
       return bench.fixture.users.get(next);
+    }
+
+    /** This thread's entry's next content: the two texts in turn, so every update changes it. */
+    String nextContent() {
+      edited = !edited;
+      return edited ? EDITED : CONTENT;
+    }
+
+    /** A JWT id not revoked before, the variant's name in it. */
+    String newJti(String variant) {
+      return jtiPrefix + variant + "-" + jtis++;
+    }
+
+    /** When a revoked id expires: a day from now. */
+    static Instant tomorrow() {
+      return Instant.now().plus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS);
     }
   }
 
@@ -394,5 +420,120 @@ public class HotPaths {
   @Benchmark
   public boolean jtisIsRevokedCached_library() {
     return fixture.db.jtis().isRevoked(revokedJti);
+  }
+
+  /**
+   * users.upsert, a returning user's sign-in, through the library.
+   *
+   * @param c the caller
+   * @return the user
+   */
+  @Benchmark
+  public Object usersUpsert_library(Caller c) {
+    User u = c.someUser(this);
+    return fixture.db.users().upsert(u.provider(), u.providerSubject(), PROFILE);
+  }
+
+  /**
+   * users.upsert by hand.
+   *
+   * @param c the caller
+   * @return the user
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object usersUpsert_jdbc(Caller c) throws SQLException {
+    User u = c.someUser(this);
+    return jdbc.upsertUser(u.provider(), u.providerSubject(), PROFILE);
+  }
+
+  /**
+   * refreshTokens.issue, a sign-in's new token family, through the library.
+   *
+   * @param c the caller
+   * @return the token
+   */
+  @Benchmark
+  public Object tokensIssue_library(Caller c) {
+    return fixture.db.refreshTokens().issue(c.user.id());
+  }
+
+  /**
+   * refreshTokens.issue by hand, in one statement.
+   *
+   * @param c the caller
+   * @return the token's secret
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object tokensIssue_jdbc(Caller c) throws SQLException {
+    return jdbc.issueOneStatement(c.user.id());
+  }
+
+  /**
+   * journal.findById through the library.
+   *
+   * @param c the caller
+   * @return the entry
+   */
+  @Benchmark
+  public Object journalFindById_library(Caller c) {
+    return fixture.db.journal().findById(c.user.id(), c.entryId).orElseThrow();
+  }
+
+  /**
+   * journal.findById by hand.
+   *
+   * @param c the caller
+   * @return the entry
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object journalFindById_jdbc(Caller c) throws SQLException {
+    return jdbc.findEntry(c.user.id(), c.entryId).orElseThrow();
+  }
+
+  /**
+   * journal.update, the thread's entry rewritten, through the library.
+   *
+   * @param c the caller
+   * @return the entry
+   */
+  @Benchmark
+  public Object journalUpdate_library(Caller c) {
+    return fixture.db.journal().update(c.user.id(), c.entryId, c.nextContent()).orElseThrow();
+  }
+
+  /**
+   * journal.update by hand, in one statement.
+   *
+   * @param c the caller
+   * @return the entry
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object journalUpdate_jdbc(Caller c) throws SQLException {
+    return jdbc.updateEntry(c.user.id(), c.entryId, c.nextContent()).orElseThrow();
+  }
+
+  /**
+   * jtis.revoke of a new id, a sign-out, through the library.
+   *
+   * @param c the caller
+   */
+  @Benchmark
+  public void jtisRevoke_library(Caller c) {
+    fixture.db.jtis().revoke(c.newJti("library"), c.user.id(), Caller.tomorrow());
+  }
+
+  /**
+   * jtis.revoke by hand, in one statement.
+   *
+   * @param c the caller
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public void jtisRevoke_jdbc(Caller c) throws SQLException {
+    jdbc.revokeJti(c.newJti("jdbc"), c.user.id(), Caller.tomorrow());
   }
 }

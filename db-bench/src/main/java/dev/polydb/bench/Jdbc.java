@@ -186,37 +186,120 @@ final class Jdbc {
   }
 
   /**
-   * A refresh token issued as the library issues one: in one transaction, check the user exists and
-   * insert a new family's first token. Returns its id.
+   * A sign-in: the identity's user created or its profile refreshed, and the row read back, in one
+   * statement with autocommit (the unique key on the identity settles concurrent first sign-ins).
    */
-  String issue(String userId) throws SQLException {
+  User upsertUser(String provider, String subject, UserProfile profile) throws SQLException {
+    Instant now = now();
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "INSERT INTO users (id, provider, provider_subject, email, display_name,"
+                    + " avatar_url, created_at, updated_at, last_login_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " ON CONFLICT (provider, provider_subject) DO UPDATE SET"
+                    + " email = COALESCE(excluded.email, users.email),"
+                    + " display_name = COALESCE(excluded.display_name, users.display_name),"
+                    + " avatar_url = COALESCE(excluded.avatar_url, users.avatar_url),"
+                    + " updated_at = excluded.updated_at, last_login_at = excluded.last_login_at"
+                    + " RETURNING "
+                    + USER_COLUMNS)) {
+      s.setString(1, UUID.randomUUID().toString());
+      s.setString(2, provider);
+      s.setString(3, subject);
+      s.setString(4, profile.email().orElse(null));
+      s.setString(5, profile.displayName().orElse(null));
+      s.setString(6, profile.avatarUrl().orElse(null));
+      setInstant(s, 7, now);
+      setInstant(s, 8, now);
+      setInstant(s, 9, now);
+      return oneUser(s).orElseThrow();
+    }
+  }
+
+  /**
+   * A refresh token issued in one statement with autocommit, the first of a new family: the foreign
+   * key checks the user. Returns its secret.
+   */
+  String issueOneStatement(String userId) throws SQLException {
     byte[] raw = new byte[32];
     RANDOM.nextBytes(raw);
     String secret = B64.encodeToString(raw);
     String id = UUID.randomUUID().toString();
+    Instant now = now();
     try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        requireUser(c, userId);
-        Instant now = now();
-        insertToken(
-            c,
-            id,
-            userId,
-            UUID.randomUUID().toString(),
-            null,
-            hash(secret),
-            null,
-            now,
-            now.plus(Duration.ofDays(30)),
-            now.plus(Duration.ofDays(90)),
-            null);
-        c.commit();
-        return id;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
+      insertToken(
+          c,
+          id,
+          userId,
+          UUID.randomUUID().toString(),
+          null,
+          hash(secret),
+          null,
+          now,
+          now.plus(Duration.ofDays(30)),
+          now.plus(Duration.ofDays(90)),
+          null);
+      return secret;
+    }
+  }
+
+  /** A user's journal entry by id. */
+  Optional<JournalEntry> findEntry(String userId, String entryId) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT id, user_id, content, content_bytes, created_at, updated_at"
+                    + " FROM journal_entries WHERE id = ? AND user_id = ?")) {
+      s.setString(1, entryId);
+      s.setString(2, userId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(entry(rs)) : Optional.empty();
       }
+    }
+  }
+
+  /**
+   * A user's journal entry rewritten in one statement with autocommit (no quota to check), its
+   * creation time read back with it.
+   */
+  Optional<JournalEntry> updateEntry(String userId, String entryId, String content)
+      throws SQLException {
+    long bytes = content.getBytes(StandardCharsets.UTF_8).length;
+    Instant now = now();
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE journal_entries SET content = ?, content_bytes = ?, updated_at = ?"
+                    + " WHERE id = ? AND user_id = ? RETURNING created_at")) {
+      s.setString(1, content);
+      s.setLong(2, bytes);
+      setInstant(s, 3, now);
+      s.setString(4, entryId);
+      s.setString(5, userId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next()
+            ? Optional.of(new JournalEntry(entryId, userId, content, bytes, instant(rs, 1), now))
+            : Optional.empty();
+      }
+    }
+  }
+
+  /**
+   * A JWT id revoked in one statement with autocommit: the foreign key checks the user, a second
+   * revocation of the id keeps the first.
+   */
+  void revokeJti(String jti, String userId, Instant expiresAt) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "INSERT INTO revoked_jtis (jti, user_id, expires_at, revoked_at)"
+                    + " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+      s.setString(1, jti);
+      s.setString(2, userId);
+      setInstant(s, 3, expiresAt);
+      setInstant(s, 4, now());
+      s.executeUpdate();
     }
   }
 
@@ -333,14 +416,7 @@ final class Jdbc {
       try (ResultSet rs = s.executeQuery()) {
         List<JournalEntry> rows = new ArrayList<>();
         while (rs.next()) {
-          rows.add(
-              new JournalEntry(
-                  rs.getString(1),
-                  rs.getString(2),
-                  rs.getString(3),
-                  rs.getLong(4),
-                  instant(rs, 5),
-                  instant(rs, 6)));
+          rows.add(entry(rs));
         }
         return rows;
       }
@@ -452,6 +528,16 @@ final class Jdbc {
               instant(rs, 8),
               Optional.ofNullable(instant(rs, 9))));
     }
+  }
+
+  private JournalEntry entry(ResultSet rs) throws SQLException {
+    return new JournalEntry(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getLong(4),
+        instant(rs, 5),
+        instant(rs, 6));
   }
 
   private RefreshToken token(ResultSet rs) throws SQLException {

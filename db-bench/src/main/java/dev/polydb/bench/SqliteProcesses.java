@@ -6,6 +6,7 @@ import dev.polydb.api.DbConfig;
 import dev.polydb.api.DbProvider;
 import dev.polydb.api.DbProviders;
 import dev.polydb.api.DbTransientException;
+import dev.polydb.api.RotationResult;
 import dev.polydb.api.UserProfile;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -28,12 +29,12 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * SQLite with several processes writing one file: each process, a JVM of its own, issues refresh
- * tokens (a transaction of a user check and an insert) from one thread for a fixed time, through
- * the library or by hand with the same PRAGMAs and {@code BEGIN IMMEDIATE}. The two ways run one
- * after the other on a fresh file each, the order alternating by round. Prints one JSON line per
- * way and round: the commits per second of all processes together, and the busy errors a caller
- * saw.
+ * SQLite with several processes writing one file: each process, a JVM of its own, rotates a refresh
+ * token of its own (a transaction of an update and an insert) from one thread for a fixed time,
+ * through the library or by hand with the same PRAGMAs and {@code BEGIN IMMEDIATE}. The two ways
+ * run one after the other on a fresh file each, the order alternating by round. Prints one JSON
+ * line per way and round: the commits per second of all processes together, and the busy errors a
+ * caller saw.
  *
  * <p>{@code java -cp benchmarks.jar dev.polydb.bench.SqliteProcesses --processes 2 --seconds 10
  * --rounds 3} ({@code --first-round n} numbers the rounds from n: odd rounds run the library
@@ -152,13 +153,17 @@ public final class SqliteProcesses {
       try (DbProvider db = DbProviders.open(config(file))) {
         List<String> users =
             userIds(DbProviders.factoryFor("sqlite:" + file).dataSource(config(file)));
+        String user = users.get(0);
+        String token = db.refreshTokens().issue(user).token();
         Thread.sleep(Math.max(0, start - System.currentTimeMillis()));
         long end = start + seconds * 1_000;
-        for (int i = 0; System.currentTimeMillis() < end; i++) {
+        while (System.currentTimeMillis() < end) {
           try {
-            db.refreshTokens().issue(users.get(i % users.size()));
+            RotationResult result = db.refreshTokens().rotate(token, user);
+            token = ((RotationResult.Rotated) result).next().token();
             commits++;
           } catch (DbTransientException e) {
+            // nothing was written: the token is still the live one
             busy++;
           }
         }
@@ -174,12 +179,13 @@ public final class SqliteProcesses {
       hikari.setMaximumPoolSize(Fixture.POOL_SIZE);
       try (HikariDataSource pool = new HikariDataSource(hikari)) {
         Jdbc jdbc = new Jdbc(pool, false);
-        List<String> users = userIds(pool);
+        String user = userIds(pool).get(0);
+        String token = jdbc.issueOneStatement(user);
         Thread.sleep(Math.max(0, start - System.currentTimeMillis()));
         long end = start + seconds * 1_000;
-        for (int i = 0; System.currentTimeMillis() < end; i++) {
+        while (System.currentTimeMillis() < end) {
           try {
-            jdbc.issue(users.get(i % users.size()));
+            token = jdbc.rotate(token, user).orElseThrow().token();
             commits++;
           } catch (SQLiteException e) {
             if ((e.getResultCode().code & 0xFF) != SQLiteErrorCode.SQLITE_BUSY.code) {

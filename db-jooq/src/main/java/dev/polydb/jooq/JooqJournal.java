@@ -35,6 +35,8 @@ final class JooqJournal implements Journal {
   private final String findEntry;
   private final String findOwned;
   private final String listPage;
+  private final String updateOwned;
+  private final String deleteOwned;
 
   JooqJournal(Session session) {
     this.s = session;
@@ -66,6 +68,28 @@ final class JooqJournal implements Journal {
                 s.render(
                     dsl.select(j.all)
                         .from(j.table)
+                        .where(
+                            j.id.eq(DSL.param(j.id.getDataType())),
+                            j.userId.eq(DSL.param(j.userId.getDataType())))));
+    this.updateOwned =
+        s.sql(
+            "journal.updateOwned",
+            () ->
+                s.render(
+                        dsl.update(j.table)
+                            .set(j.content, DSL.param(j.content.getDataType()))
+                            .set(j.contentBytes, DSL.param(j.contentBytes.getDataType()))
+                            .set(j.updatedAt, DSL.param(j.updatedAt.getDataType()))
+                            .where(
+                                j.id.eq(DSL.param(j.id.getDataType())),
+                                j.userId.eq(DSL.param(j.userId.getDataType()))))
+                    + s.returning(List.of(j.createdAt)));
+    this.deleteOwned =
+        s.sql(
+            "journal.deleteOwned",
+            () ->
+                s.render(
+                    dsl.deleteFrom(j.table)
                         .where(
                             j.id.eq(DSL.param(j.id.getDataType())),
                             j.userId.eq(DSL.param(j.userId.getDataType())))));
@@ -203,6 +227,28 @@ final class JooqJournal implements Journal {
     Check.identifier("userId", userId);
     Check.identifier("entryId", entryId);
     long bytes = Check.utf8("content", content, JournalEntry.MAX_CONTENT_BYTES);
+    if (s.core.config.journalQuotaBytes().isEmpty()) {
+      // nothing to check first: one statement, which reads the creation time back
+      return s.writeOneStatement(
+          "journal update",
+          c -> {
+            Instant now = s.now();
+            return Sql.one(
+                c,
+                updateOwned,
+                st -> {
+                  st.setString(1, content);
+                  st.setLong(2, bytes);
+                  s.core.backend.setInstant(st, 3, now);
+                  st.setString(4, entryId);
+                  st.setString(5, userId);
+                },
+                r ->
+                    new JournalEntry(
+                        entryId, userId, content, bytes, s.core.backend.getInstant(r, 1), now));
+          });
+    }
+    // with a quota: the user's row locked, the entry and the total read, then the update
     return s.write(
         "journal update",
         ctx -> {
@@ -233,9 +279,17 @@ final class JooqJournal implements Journal {
   public boolean delete(String userId, String entryId) {
     Check.identifier("userId", userId);
     Check.identifier("entryId", entryId);
-    return s.write(
+    return s.writeOneStatement(
         "journal delete",
-        ctx -> ctx.deleteFrom(j.table).where(j.id.eq(entryId), j.userId.eq(userId)).execute() > 0);
+        c ->
+            Sql.update(
+                    c,
+                    deleteOwned,
+                    st -> {
+                      st.setString(1, entryId);
+                      st.setString(2, userId);
+                    })
+                > 0);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.polydb.jooq;
 
+import dev.polydb.api.DbNotFoundException;
 import dev.polydb.api.DbValidationException;
 import dev.polydb.api.IssuedToken;
 import dev.polydb.api.RefreshToken;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -110,15 +112,19 @@ final class JooqRefreshTokens implements RefreshTokens {
     }
     Check.text("fingerprint", fingerprint, 512);
     Duration life = ttl != null ? ttl : s.core.config.refreshTokenTtl();
-    return s.write(
-        "refresh token issue",
-        ctx -> {
-          Owners.require(s, ctx, userId);
-          Instant now = s.now();
-          Instant familyEnd = Times.later(now, s.core.config.refreshFamilyLifetime());
-          String familyId = s.newId();
-          return insert(ctx, userId, familyId, null, fingerprint, now, life, familyEnd, null);
-        });
+    // one statement: the foreign key checks the user
+    try {
+      return s.writeOneStatement(
+          "refresh token issue",
+          c -> {
+            Instant now = s.now();
+            Instant familyEnd = Times.later(now, s.core.config.refreshFamilyLifetime());
+            String familyId = s.newId();
+            return insert(c, userId, familyId, null, fingerprint, now, life, familyEnd, null);
+          });
+    } catch (DbNotFoundException e) {
+      throw new DbNotFoundException("user not found: " + userId, e.sqlState().orElse(null), e);
+    }
   }
 
   @Override
@@ -193,16 +199,19 @@ final class JooqRefreshTokens implements RefreshTokens {
           if (won) {
             Duration life = Duration.between(presented.issuedAt(), presented.expiresAt());
             return new RotationResult.Rotated(
-                insert(
+                Session.jdbc(
                     ctx,
-                    userId,
-                    presented.familyId(),
-                    presented.id(),
-                    presented.fingerprint().orElse(null),
-                    now,
-                    life,
-                    presented.familyExpiresAt(),
-                    token));
+                    c ->
+                        insert(
+                            c,
+                            userId,
+                            presented.familyId(),
+                            presented.id(),
+                            presented.fingerprint().orElse(null),
+                            now,
+                            life,
+                            presented.familyExpiresAt(),
+                            token)));
           }
           if (!presented.userId().equals(userId)) {
             return new RotationResult.Invalid(RotationResult.Reason.WRONG_USER);
@@ -323,7 +332,7 @@ final class JooqRefreshTokens implements RefreshTokens {
   }
 
   private IssuedToken insert(
-      DSLContext ctx,
+      Connection c,
       String userId,
       String familyId,
       String parentId,
@@ -331,7 +340,8 @@ final class JooqRefreshTokens implements RefreshTokens {
       Instant now,
       Duration life,
       Instant familyEnd,
-      String parentSecret) {
+      String parentSecret)
+      throws SQLException {
     byte[] raw = new byte[32];
     RANDOM.nextBytes(raw);
     String secret = B64.encodeToString(raw);
@@ -346,24 +356,21 @@ final class JooqRefreshTokens implements RefreshTokens {
             : null;
     String id = s.newId();
     Instant expiresAt = expires;
-    Session.jdbc(
-        ctx,
-        c ->
-            Sql.update(
-                c,
-                insertToken,
-                st -> {
-                  st.setString(1, id);
-                  st.setString(2, userId);
-                  st.setString(3, familyId);
-                  st.setString(4, parentId);
-                  st.setString(5, hash(secret));
-                  st.setString(6, fingerprint);
-                  s.core.backend.setInstant(st, 7, now);
-                  s.core.backend.setInstant(st, 8, expiresAt);
-                  s.core.backend.setInstant(st, 9, familyEnd);
-                  st.setString(10, seal);
-                }));
+    Sql.update(
+        c,
+        insertToken,
+        st -> {
+          st.setString(1, id);
+          st.setString(2, userId);
+          st.setString(3, familyId);
+          st.setString(4, parentId);
+          st.setString(5, hash(secret));
+          st.setString(6, fingerprint);
+          s.core.backend.setInstant(st, 7, now);
+          s.core.backend.setInstant(st, 8, expiresAt);
+          s.core.backend.setInstant(st, 9, familyEnd);
+          st.setString(10, seal);
+        });
     RefreshToken record =
         new RefreshToken(
             id,

@@ -1,10 +1,12 @@
 package dev.polydb.jooq;
 
+import dev.polydb.api.DbNotFoundException;
 import dev.polydb.api.RevokedJtis;
 import dev.polydb.api.internal.Check;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Optional;
-import org.jooq.Record2;
 import org.jooq.impl.DSL;
 
 final class JooqRevokedJtis implements RevokedJtis {
@@ -13,6 +15,7 @@ final class JooqRevokedJtis implements RevokedJtis {
   private final JtiCache cache;
 
   private final String findExpiry;
+  private final String insert;
 
   JooqRevokedJtis(Session session, JtiCache cache) {
     this.s = session;
@@ -30,6 +33,20 @@ final class JooqRevokedJtis implements RevokedJtis {
                         .select(t.expiresAt)
                         .from(t.table)
                         .where(t.jti.eq(DSL.param(t.jti.getDataType())))));
+    this.insert =
+        s.sql(
+            "jtis.insert",
+            () ->
+                s.render(
+                    session
+                        .core
+                        .dsl
+                        .insertInto(t.table)
+                        .set(t.jti, DSL.param(t.jti.getDataType()))
+                        .set(t.userId, DSL.param(t.userId.getDataType()))
+                        .set(t.expiresAt, DSL.param(t.expiresAt.getDataType()))
+                        .set(t.revokedAt, DSL.param(t.revokedAt.getDataType()))
+                        .onConflictDoNothing()));
   }
 
   @Override
@@ -41,30 +58,43 @@ final class JooqRevokedJtis implements RevokedJtis {
     Instant expires = Check.instant("expiresAt", expiresAt);
     // even inside a transaction that may roll back: dropping a cached "no" is always safe
     cache.revoking(jti);
-    Record2<Instant, String> stored =
-        s.write(
-            "jti revoke",
-            ctx -> {
-              if (userId != null) {
-                Owners.require(s, ctx, userId);
-              }
-              ctx.insertInto(t.table)
-                  .set(t.jti, jti)
-                  .set(t.userId, userId)
-                  .set(t.expiresAt, expires)
-                  .set(t.revokedAt, s.now())
-                  .onConflictDoNothing()
-                  .execute();
-              return ctx.select(t.expiresAt, t.userId)
-                  .from(t.table)
-                  .where(t.jti.eq(jti))
-                  .fetchOne();
-            });
+    Optional<Instant> stored;
+    try {
+      stored = s.writeOneStatement("jti revoke", c -> insert(c, jti, userId, expires));
+    } catch (DbNotFoundException e) {
+      throw new DbNotFoundException("user not found: " + userId, e.sqlState().orElse(null), e);
+    }
     // inside a caller's transaction the write may still roll back: cache nothing until it commits;
     // and an expired row a concurrent prune removed after our insert was skipped leaves nothing
-    if (stored != null && !s.inTransaction()) {
-      cache.revoked(jti, stored.get(t.expiresAt));
+    if (stored.isPresent() && !s.inTransaction()) {
+      cache.revoked(jti, stored.get());
     }
+  }
+
+  /**
+   * Revokes the id unless it is already (the foreign key checks the user), in one statement; a
+   * revocation already stored keeps its expiry, which it returns (a second, reading statement).
+   */
+  private Optional<Instant> insert(Connection c, String jti, String userId, Instant expires)
+      throws SQLException {
+    int inserted =
+        Sql.update(
+            c,
+            insert,
+            st -> {
+              st.setString(1, jti);
+              st.setString(2, userId);
+              s.core.backend.setInstant(st, 3, expires);
+              s.core.backend.setInstant(st, 4, s.now());
+            });
+    if (inserted == 1) {
+      return Optional.of(expires);
+    }
+    // the insert was skipped, so no key checked the user: a call for an unknown one still fails
+    if (userId != null && !Owners.exists(s, c, userId)) {
+      throw new DbNotFoundException("user not found: " + userId);
+    }
+    return Sql.one(c, findExpiry, st -> st.setString(1, jti), r -> s.core.backend.getInstant(r, 1));
   }
 
   @Override

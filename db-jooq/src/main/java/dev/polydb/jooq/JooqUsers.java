@@ -110,25 +110,21 @@ final class JooqUsers implements Users {
   public User upsert(String provider, String providerSubject, UserProfile profile) {
     checkIdentity(provider, providerSubject);
     Check.notNull("profile", profile);
-    return s.write(
+    return s.writeOneStatement(
         "user upsert",
-        ctx -> {
+        c -> {
           Instant now = s.now();
           String id = s.newId();
-          return Session.jdbc(
-              ctx,
-              c ->
-                  Sql.one(
-                          c,
-                          upsert,
-                          st -> {
-                            bindNew(st, id, provider, providerSubject, profile, now);
-                            s.core.backend.setInstant(st, 9, now);
-                          },
-                          this::map)
-                      .orElseThrow(
-                          () ->
-                              new DbNotFoundException("user upsert returned no row: " + provider)));
+          return Sql.one(
+                  c,
+                  upsert,
+                  st -> {
+                    bindNew(st, id, provider, providerSubject, profile, now);
+                    s.core.backend.setInstant(st, 9, now);
+                  },
+                  this::map)
+              .orElseThrow(
+                  () -> new DbNotFoundException("user upsert returned no row: " + provider));
         });
   }
 
