@@ -7,6 +7,7 @@ import dev.polydb.api.IssuedToken;
 import dev.polydb.api.RotationResult;
 import dev.polydb.api.SubscriptionChange;
 import dev.polydb.api.SubscriptionStatus;
+import dev.polydb.api.SubscriptionUpdate;
 import dev.polydb.api.User;
 import dev.polydb.api.UserProfile;
 import dev.polydb.micrometer.MicrometerMetrics;
@@ -122,6 +123,8 @@ public class HotPaths {
     String jtiPrefix;
     long jtis;
     boolean edited;
+    Instant subscribedAt;
+    long events;
 
     /** Creates the state; JMH calls {@link #prepare(HotPaths)}. */
     public Caller() {}
@@ -141,24 +144,28 @@ public class HotPaths {
       validToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
       entryId = bench.fixture.db.journal().insert(user.id(), CONTENT).id();
       jtiPrefix = "jti-" + index + "-";
-      Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-      bench
-          .fixture
-          .db
-          .subscriptions()
-          .upsertActive(
-              SubscriptionChange.builder()
-                  .userId(user.id())
-                  .provider("stripe")
-                  .externalId("sub-" + user.id())
-                  .plan("pro")
-                  .status(SubscriptionStatus.ACTIVE)
-                  .currentPeriodEnd(now.plus(30, ChronoUnit.DAYS))
-                  .eventType("created")
-                  .providerEventId("evt-" + user.id())
-                  .occurredAt(now)
-                  .payloadJson("{}")
-                  .build());
+      subscribedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+      bench.fixture.db.subscriptions().upsertActive(subscriptionEvent("created"));
+    }
+
+    /**
+     * The next event of this thread's subscription: a new provider event id, each a millisecond
+     * after the one before (never stale), the variant's name in it.
+     */
+    SubscriptionChange subscriptionEvent(String variant) {
+      long n = events++;
+      return SubscriptionChange.builder()
+          .userId(user.id())
+          .provider("stripe")
+          .externalId("sub-" + user.id())
+          .plan(n % 2 == 0 ? "pro" : "team")
+          .status(SubscriptionStatus.ACTIVE)
+          .currentPeriodEnd(subscribedAt.plus(30, ChronoUnit.DAYS))
+          .eventType(n == 0 ? "created" : "updated")
+          .providerEventId("evt-" + user.id() + "-" + variant + "-" + n)
+          .occurredAt(subscribedAt.plusMillis(n))
+          .payloadJson("{\"plan\":\"" + (n % 2 == 0 ? "pro" : "team") + "\"}")
+          .build();
     }
 
     User someUser(HotPaths bench) {
@@ -535,5 +542,35 @@ public class HotPaths {
   @Benchmark
   public void jtisRevoke_jdbc(Caller c) throws SQLException {
     jdbc.revokeJti(c.newJti("jdbc"), c.user.id(), Caller.tomorrow());
+  }
+
+  /**
+   * subscriptions.upsertActive of a provider's next event for the thread's subscription (a
+   * webhook), through the library.
+   *
+   * @param c the caller
+   * @return the update
+   */
+  @Benchmark
+  public Object subscriptionsUpsert_library(Caller c) {
+    SubscriptionUpdate update =
+        fixture.db.subscriptions().upsertActive(c.subscriptionEvent("library"));
+    if (update.outcome() != SubscriptionUpdate.Outcome.APPLIED) {
+      // the baseline takes this branch only: anything else would measure another path
+      throw new IllegalStateException("expected the event applied, was " + update.outcome());
+    }
+    return update;
+  }
+
+  /**
+   * subscriptions.upsertActive of the next event by hand, the same statements in one transaction.
+   *
+   * @param c the caller
+   * @return the update
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object subscriptionsUpsert_jdbc(Caller c) throws SQLException {
+    return jdbc.applySubscriptionEvent(c.subscriptionEvent("jdbc"));
   }
 }

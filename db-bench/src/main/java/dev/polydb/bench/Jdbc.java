@@ -7,7 +7,10 @@ import dev.polydb.api.IssuedToken;
 import dev.polydb.api.JournalEntry;
 import dev.polydb.api.RefreshToken;
 import dev.polydb.api.Subscription;
+import dev.polydb.api.SubscriptionChange;
+import dev.polydb.api.SubscriptionEvent;
 import dev.polydb.api.SubscriptionStatus;
+import dev.polydb.api.SubscriptionUpdate;
 import dev.polydb.api.User;
 import dev.polydb.api.UserProfile;
 import dev.polydb.jooq.Json;
@@ -48,6 +51,9 @@ final class Jdbc {
   private static final String TOKEN_COLUMNS =
       "id, user_id, family_id, parent_id, token_hash, fingerprint, grace_seal, issued_at,"
           + " expires_at, family_expires_at, rotated_at, revoked_at";
+  private static final String SUBSCRIPTION_COLUMNS =
+      "id, user_id, provider, external_id, plan, status, cancel_at_period_end, current_period_end,"
+          + " last_event_at, created_at, updated_at";
   private static final String CHUNK_COLUMNS =
       "id, user_id, document_id, chunk_index, text, metadata, embedding, model, created_at";
 
@@ -374,8 +380,8 @@ final class Jdbc {
     try (Connection c = pool.getConnection();
         PreparedStatement s =
             c.prepareStatement(
-                "SELECT id, user_id, provider, external_id, plan, status, cancel_at_period_end,"
-                    + " current_period_end, last_event_at, created_at, updated_at"
+                "SELECT "
+                    + SUBSCRIPTION_COLUMNS
                     + " FROM subscriptions WHERE user_id = ? AND ((status IN ('active', 'trialing')"
                     + " AND (current_period_end IS NULL OR current_period_end > ?))"
                     + " OR (status = 'past_due' AND current_period_end > ?))"
@@ -387,18 +393,111 @@ final class Jdbc {
         if (!rs.next()) {
           return Optional.empty();
         }
-        return Optional.of(
-            new Subscription(
-                rs.getString(1),
-                rs.getString(2),
-                rs.getString(3),
-                rs.getString(4),
-                rs.getString(5),
-                SubscriptionStatus.fromStoredName(rs.getString(6)),
-                Optional.ofNullable(instant(rs, 8)),
-                rs.getBoolean(7),
-                instant(rs, 10),
-                instant(rs, 11)));
+        return Optional.of(subscription(rs));
+      }
+    }
+  }
+
+  /**
+   * A provider's event for a subscription that exists, as the library applies it: in one
+   * transaction, lock the user's row (Postgres; SQLite's BEGIN IMMEDIATE already serializes
+   * writers) and check it exists, read the subscription, log the event (a seen event id would skip
+   * it), update the subscription and read it back. The rules' other branches (a new subscription, a
+   * duplicate, a stale event) are not taken here.
+   */
+  SubscriptionUpdate applySubscriptionEvent(SubscriptionChange change) throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "SELECT 1 FROM users WHERE id = ?" + (postgres ? " FOR NO KEY UPDATE" : ""))) {
+          s.setString(1, change.userId());
+          try (ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+              throw new IllegalStateException("user not found");
+            }
+          }
+        }
+        String id;
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "SELECT "
+                    + SUBSCRIPTION_COLUMNS
+                    + " FROM subscriptions WHERE provider = ? AND external_id = ?")) {
+          s.setString(1, change.provider());
+          s.setString(2, change.externalId());
+          try (ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+              throw new IllegalStateException("no such subscription");
+            }
+            if (!rs.getString(2).equals(change.userId())
+                || change.occurredAt().isBefore(instant(rs, 9))) {
+              throw new IllegalStateException("another user's, or a stale event");
+            }
+            id = rs.getString(1);
+          }
+        }
+        Instant now = now();
+        SubscriptionEvent event;
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "INSERT INTO subscription_events (id, user_id, provider, external_id, type,"
+                    + " provider_event_id, occurred_at, payload, recorded_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, "
+                    + (postgres ? "CAST(? AS json)" : "?")
+                    + ", ?) ON CONFLICT DO NOTHING RETURNING id, user_id, provider, external_id,"
+                    + " type, provider_event_id, occurred_at, payload, recorded_at")) {
+          s.setString(1, UUID.randomUUID().toString());
+          s.setString(2, change.userId());
+          s.setString(3, change.provider());
+          s.setString(4, change.externalId());
+          s.setString(5, change.eventType());
+          s.setString(6, change.providerEventId());
+          setInstant(s, 7, change.occurredAt());
+          s.setString(8, change.payloadJson());
+          setInstant(s, 9, now);
+          try (ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+              throw new IllegalStateException("event seen before");
+            }
+            event =
+                new SubscriptionEvent(
+                    rs.getString(1),
+                    Optional.ofNullable(rs.getString(2)),
+                    rs.getString(3),
+                    rs.getString(4),
+                    rs.getString(5),
+                    rs.getString(6),
+                    instant(rs, 7),
+                    rs.getString(8),
+                    instant(rs, 9));
+          }
+        }
+        Subscription stored;
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE subscriptions SET plan = ?, status = ?, current_period_end = ?,"
+                    + " cancel_at_period_end = ?, last_event_at = ?, updated_at = ? WHERE id = ?"
+                    + " RETURNING "
+                    + SUBSCRIPTION_COLUMNS)) {
+          s.setString(1, change.plan());
+          s.setString(2, change.status().storedName());
+          setInstant(s, 3, change.currentPeriodEnd().orElseThrow());
+          s.setBoolean(4, change.cancelAtPeriodEnd());
+          setInstant(s, 5, change.occurredAt());
+          setInstant(s, 6, now);
+          s.setString(7, id);
+          try (ResultSet rs = s.executeQuery()) {
+            rs.next();
+            stored = subscription(rs);
+          }
+        }
+        c.commit();
+        return new SubscriptionUpdate(stored, event, SubscriptionUpdate.Outcome.APPLIED);
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
       }
     }
   }
@@ -538,6 +637,20 @@ final class Jdbc {
         rs.getLong(4),
         instant(rs, 5),
         instant(rs, 6));
+  }
+
+  private Subscription subscription(ResultSet rs) throws SQLException {
+    return new Subscription(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getString(5),
+        SubscriptionStatus.fromStoredName(rs.getString(6)),
+        Optional.ofNullable(instant(rs, 8)),
+        rs.getBoolean(7),
+        instant(rs, 10),
+        instant(rs, 11));
   }
 
   private RefreshToken token(ResultSet rs) throws SQLException {

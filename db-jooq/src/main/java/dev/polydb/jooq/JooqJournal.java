@@ -62,15 +62,7 @@ final class JooqJournal implements Journal {
                 s.render(
                     dsl.select(j.all).from(j.table).where(j.id.eq(DSL.param(j.id.getDataType())))));
     this.findOwned =
-        s.sql(
-            "journal.findOwned",
-            () ->
-                s.render(
-                    dsl.select(j.all)
-                        .from(j.table)
-                        .where(
-                            j.id.eq(DSL.param(j.id.getDataType())),
-                            j.userId.eq(DSL.param(j.userId.getDataType())))));
+        s.sql("journal.findOwned", () -> s.render(dsl.select(j.all).from(j.table).where(owned())));
     this.updateOwned =
         s.sql(
             "journal.updateOwned",
@@ -80,19 +72,10 @@ final class JooqJournal implements Journal {
                             .set(j.content, DSL.param(j.content.getDataType()))
                             .set(j.contentBytes, DSL.param(j.contentBytes.getDataType()))
                             .set(j.updatedAt, DSL.param(j.updatedAt.getDataType()))
-                            .where(
-                                j.id.eq(DSL.param(j.id.getDataType())),
-                                j.userId.eq(DSL.param(j.userId.getDataType()))))
+                            .where(owned()))
                     + s.returning(List.of(j.createdAt)));
     this.deleteOwned =
-        s.sql(
-            "journal.deleteOwned",
-            () ->
-                s.render(
-                    dsl.deleteFrom(j.table)
-                        .where(
-                            j.id.eq(DSL.param(j.id.getDataType())),
-                            j.userId.eq(DSL.param(j.userId.getDataType())))));
+        s.sql("journal.deleteOwned", () -> s.render(dsl.deleteFrom(j.table).where(owned())));
     this.listPage =
         s.sql(
             "journal.listPage",
@@ -103,9 +86,15 @@ final class JooqJournal implements Journal {
                             .where(j.userId.eq(DSL.param(j.userId.getDataType())))
                             .orderBy(j.createdAt.desc(), j.id.desc()))
                     // appended, not rendered: jOOQ writes OFFSET … FETCH NEXT for Postgres, which
-                    // would
-                    // put the two binds in the other order; both engines take this form
+                    // would put the two binds in the other order; both engines take this form
                     + " LIMIT ? OFFSET ?");
+  }
+
+  /** The entry with an id, when a user owns it: binds the id, then the user. */
+  private Condition owned() {
+    return j.id
+        .eq(DSL.param(j.id.getDataType()))
+        .and(j.userId.eq(DSL.param(j.userId.getDataType())));
   }
 
   @Override
@@ -178,8 +167,7 @@ final class JooqJournal implements Journal {
    */
   private JournalEntry insert(
       DSLContext ctx, String userId, String entryId, String content, long bytes) {
-    Owners.require(s, ctx, userId);
-    lockForQuota(ctx, userId);
+    Owners.lock(s, ctx, userId);
     Optional<JournalEntry> existing = findAnyOwner(ctx, entryId);
     if (existing.isEmpty()) {
       checkQuota(ctx, userId, bytes, 0);
@@ -252,7 +240,8 @@ final class JooqJournal implements Journal {
     return s.write(
         "journal update",
         ctx -> {
-          lockForQuota(ctx, userId);
+          // a missing user has no entry: the find below says so
+          Session.jdbc(ctx, c -> Owners.locks(s, c, userId));
           Optional<JournalEntry> current = find(ctx, userId, entryId);
           if (current.isEmpty()) {
             return Optional.<JournalEntry>empty();
@@ -384,13 +373,6 @@ final class JooqJournal implements Journal {
               + after
               + " bytes would pass the quota of "
               + quota.getAsLong());
-    }
-  }
-
-  /** With a quota, per-user totals must not change between the check and the write. */
-  private void lockForQuota(DSLContext ctx, String userId) {
-    if (s.core.config.journalQuotaBytes().isPresent()) {
-      s.core.backend.lockUser(ctx, userId);
     }
   }
 

@@ -11,6 +11,8 @@ import dev.polydb.api.SubscriptionUpdate;
 import dev.polydb.api.SubscriptionUpdate.Outcome;
 import dev.polydb.api.Subscriptions;
 import dev.polydb.api.internal.Check;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
 
@@ -30,13 +33,119 @@ final class JooqSubscriptions implements Subscriptions {
   private final Tables.Events e;
 
   private final String findActive;
+  private final String findLatest;
+  private final String findByExternal;
+  private final String insertSubscription;
+  private final String updateSubscription;
+  private final String insertEvent;
+  private final String findEvent;
+  private final String listEvents;
+
+  /** A subscription as an upsert reads it: with the time of the last event applied to it. */
+  private record Current(Subscription subscription, Instant lastEventAt) {}
 
   JooqSubscriptions(Session session) {
     this.s = session;
     this.t = session.t.subscriptions;
     this.e = session.t.events;
-    // an entitlement check on every request: rendered once (see Sql), the statuses inlined
+    DSLContext dsl = session.core.dsl;
+    // rendered once (see Sql): the entitlement check runs on every request, a provider's webhook
+    // on every event
     this.findActive = s.sql("subscriptions.findActive", this::renderFindActive);
+    this.findLatest =
+        s.sql(
+            "subscriptions.findLatest",
+            () ->
+                s.render(
+                    dsl.select(t.all)
+                        .from(t.table)
+                        .where(t.userId.eq(param(t.userId)))
+                        .orderBy(t.updatedAt.desc(), t.id.desc())
+                        .limit(inline(1))));
+    this.findByExternal =
+        s.sql(
+            "subscriptions.findByExternal",
+            () ->
+                s.render(
+                    dsl.select(t.all)
+                        .from(t.table)
+                        .where(
+                            t.provider.eq(param(t.provider)),
+                            t.externalId.eq(param(t.externalId)))));
+    this.insertSubscription =
+        s.sql(
+            "subscriptions.insert",
+            () ->
+                s.render(
+                        dsl.insertInto(t.table)
+                            .set(t.id, param(t.id))
+                            .set(t.userId, param(t.userId))
+                            .set(t.provider, param(t.provider))
+                            .set(t.externalId, param(t.externalId))
+                            .set(t.plan, param(t.plan))
+                            .set(t.status, param(t.status))
+                            .set(t.currentPeriodEnd, param(t.currentPeriodEnd))
+                            .set(t.cancelAtPeriodEnd, param(t.cancelAtPeriodEnd))
+                            .set(t.lastEventAt, param(t.lastEventAt))
+                            .set(t.createdAt, param(t.createdAt))
+                            .set(t.updatedAt, param(t.updatedAt)))
+                    + s.returning(t.all));
+    this.updateSubscription =
+        s.sql(
+            "subscriptions.update",
+            () ->
+                s.render(
+                        dsl.update(t.table)
+                            .set(t.plan, param(t.plan))
+                            .set(t.status, param(t.status))
+                            .set(t.currentPeriodEnd, param(t.currentPeriodEnd))
+                            .set(t.cancelAtPeriodEnd, param(t.cancelAtPeriodEnd))
+                            .set(t.lastEventAt, param(t.lastEventAt))
+                            .set(t.updatedAt, param(t.updatedAt))
+                            .where(t.id.eq(param(t.id))))
+                    + s.returning(t.all));
+    this.insertEvent =
+        s.sql(
+            "subscriptions.insertEvent",
+            () ->
+                s.render(
+                        dsl.insertInto(e.table)
+                            .set(e.id, param(e.id))
+                            .set(e.userId, param(e.userId))
+                            .set(e.provider, param(e.provider))
+                            .set(e.externalId, param(e.externalId))
+                            .set(e.type, param(e.type))
+                            .set(e.providerEventId, param(e.providerEventId))
+                            .set(e.occurredAt, param(e.occurredAt))
+                            .set(e.payload, param(e.payload))
+                            .set(e.recordedAt, param(e.recordedAt))
+                            .onConflictDoNothing())
+                    + s.returning(e.all));
+    this.findEvent =
+        s.sql(
+            "subscriptions.findEvent",
+            () ->
+                s.render(
+                    dsl.select(e.all)
+                        .from(e.table)
+                        .where(
+                            e.provider.eq(param(e.provider)),
+                            e.providerEventId.eq(param(e.providerEventId)))));
+    this.listEvents =
+        s.sql(
+            "subscriptions.listEvents",
+            () ->
+                s.render(
+                    dsl.select(e.all)
+                        .from(e.table)
+                        .where(
+                            e.provider.eq(param(e.provider)), e.externalId.eq(param(e.externalId)))
+                        .orderBy(e.recordedAt, e.id)));
+  }
+
+  /** A bind of the field's type, for a statement rendered once. */
+  private static <T> Field<T> param(Field<T> field) {
+    return DSL.param(field.getDataType());
   }
 
   private String renderFindActive() {
@@ -45,24 +154,27 @@ final class JooqSubscriptions implements Subscriptions {
             .in(
                 inline(SubscriptionStatus.ACTIVE.storedName()),
                 inline(SubscriptionStatus.TRIALING.storedName()))
-            .and(
-                t.currentPeriodEnd
-                    .isNull()
-                    .or(t.currentPeriodEnd.gt(DSL.param(t.currentPeriodEnd.getDataType()))));
+            .and(t.currentPeriodEnd.isNull().or(t.currentPeriodEnd.gt(param(t.currentPeriodEnd))));
     Condition pastDue =
         t.status
             .eq(inline(SubscriptionStatus.PAST_DUE.storedName()))
-            .and(t.currentPeriodEnd.gt(DSL.param(t.currentPeriodEnd.getDataType())));
+            .and(t.currentPeriodEnd.gt(param(t.currentPeriodEnd)));
     return s.render(
         s.core
             .dsl
             .select(t.all)
             .from(t.table)
-            .where(t.userId.eq(DSL.param(t.userId.getDataType())), current.or(pastDue))
+            .where(t.userId.eq(param(t.userId)), current.or(pastDue))
             .orderBy(t.updatedAt.desc(), t.id.desc())
             .limit(inline(1)));
   }
 
+  /**
+   * One transaction, in which the user's lock (Postgres; SQLite's write transactions are already
+   * serialized) makes this the user's only subscription writer, so what it reads decides what it
+   * writes: the subscription, then the event, which goes first among the writes (a provider event
+   * id seen before stops everything there), then the subscription's row, read back by the write.
+   */
   @Override
   public SubscriptionUpdate upsertActive(SubscriptionChange change) {
     Check.notNull("change", change);
@@ -70,88 +182,110 @@ final class JooqSubscriptions implements Subscriptions {
     return s.write(
         "subscription upsert",
         ctx -> {
-          Owners.require(s, ctx, change.userId());
-          // one writer per user from here on: the reads below decide what the writes do
-          s.core.backend.lockUser(ctx, change.userId());
-          Optional<Subscription> current = find(ctx, change.provider(), change.externalId());
-          if (current.isPresent() && !current.get().userId().equals(change.userId())) {
-            throw new DbConflictException(
-                "subscription external id belongs to another user: "
-                    + change.provider()
-                    + "/"
-                    + change.externalId());
-          }
-          Instant now = s.now();
-          String eventId = s.newId();
-          // the event goes first: a provider event id seen before stops everything here
-          int logged =
-              ctx.insertInto(e.table)
-                  .set(e.id, eventId)
-                  .set(e.userId, change.userId())
-                  .set(e.provider, change.provider())
-                  .set(e.externalId, change.externalId())
-                  .set(e.type, change.eventType())
-                  .set(e.providerEventId, change.providerEventId())
-                  .set(e.occurredAt, change.occurredAt())
-                  .set(e.payload, change.payloadJson())
-                  .set(e.recordedAt, now)
-                  .onConflictDoNothing()
-                  .execute();
-          if (logged == 0) {
-            SubscriptionEvent stored =
-                ctx.select(e.all)
-                    .from(e.table)
-                    .where(
-                        e.provider.eq(change.provider()),
-                        e.providerEventId.eq(change.providerEventId()))
-                    .fetchOptional()
-                    .map(this::mapEvent)
-                    .orElseThrow();
-            Subscription sub =
-                current.orElseThrow(
-                    () ->
-                        new DbConflictException(
-                            "subscription event id was recorded for a subscription that no longer"
-                                + " exists: "
-                                + change.providerEventId()));
-            return new SubscriptionUpdate(sub, stored, Outcome.DUPLICATE);
-          }
-          SubscriptionEvent event = loadEvent(ctx, eventId);
-          if (current.isPresent()
-              && change.occurredAt().isBefore(lastEventAt(ctx, current.get()))) {
-            return new SubscriptionUpdate(current.get(), event, Outcome.STALE);
-          }
-          String id;
-          if (current.isEmpty()) {
-            id = s.newId();
-            ctx.insertInto(t.table)
-                .set(t.id, id)
-                .set(t.userId, change.userId())
-                .set(t.provider, change.provider())
-                .set(t.externalId, change.externalId())
-                .set(t.plan, change.plan())
-                .set(t.status, change.status().storedName())
-                .set(t.currentPeriodEnd, change.currentPeriodEnd().orElse(null))
-                .set(t.cancelAtPeriodEnd, change.cancelAtPeriodEnd())
-                .set(t.lastEventAt, change.occurredAt())
-                .set(t.createdAt, now)
-                .set(t.updatedAt, now)
-                .execute();
-          } else {
-            id = current.get().id();
-            ctx.update(t.table)
-                .set(t.plan, change.plan())
-                .set(t.status, change.status().storedName())
-                .set(t.currentPeriodEnd, change.currentPeriodEnd().orElse(null))
-                .set(t.cancelAtPeriodEnd, change.cancelAtPeriodEnd())
-                .set(t.lastEventAt, change.occurredAt())
-                .set(t.updatedAt, now)
-                .where(t.id.eq(id))
-                .execute();
-          }
-          Subscription stored = find(ctx, change.provider(), change.externalId()).orElseThrow();
-          return new SubscriptionUpdate(stored, event, Outcome.APPLIED);
+          Owners.lock(s, ctx, change.userId());
+          return Session.jdbc(ctx, c -> upsert(c, change));
         });
+  }
+
+  private SubscriptionUpdate upsert(Connection c, SubscriptionChange change) throws SQLException {
+    Optional<Current> current =
+        Sql.one(
+            c,
+            findByExternal,
+            st -> {
+              st.setString(1, change.provider());
+              st.setString(2, change.externalId());
+            },
+            r -> new Current(map(r), s.core.backend.getInstant(r, 9)));
+    if (current.isPresent() && !current.get().subscription().userId().equals(change.userId())) {
+      throw new DbConflictException(
+          "subscription external id belongs to another user: "
+              + change.provider()
+              + "/"
+              + change.externalId());
+    }
+    Instant now = s.now();
+    Optional<SubscriptionEvent> logged =
+        Sql.one(
+            c,
+            insertEvent,
+            st -> {
+              st.setString(1, s.newId());
+              st.setString(2, change.userId());
+              st.setString(3, change.provider());
+              st.setString(4, change.externalId());
+              st.setString(5, change.eventType());
+              st.setString(6, change.providerEventId());
+              s.core.backend.setInstant(st, 7, change.occurredAt());
+              st.setString(8, change.payloadJson());
+              s.core.backend.setInstant(st, 9, now);
+            },
+            this::mapEvent);
+    if (logged.isEmpty()) {
+      SubscriptionEvent stored =
+          Sql.one(
+                  c,
+                  findEvent,
+                  st -> {
+                    st.setString(1, change.provider());
+                    st.setString(2, change.providerEventId());
+                  },
+                  this::mapEvent)
+              .orElseThrow();
+      Subscription sub =
+          current
+              .orElseThrow(
+                  () ->
+                      new DbConflictException(
+                          "subscription event id was recorded for a subscription that no longer"
+                              + " exists: "
+                              + change.providerEventId()))
+              .subscription();
+      return new SubscriptionUpdate(sub, stored, Outcome.DUPLICATE);
+    }
+    SubscriptionEvent event = logged.get();
+    if (current.isPresent() && change.occurredAt().isBefore(current.get().lastEventAt())) {
+      return new SubscriptionUpdate(current.get().subscription(), event, Outcome.STALE);
+    }
+    Subscription stored =
+        current.isEmpty()
+            ? Sql.one(
+                    c,
+                    insertSubscription,
+                    st -> {
+                      st.setString(1, s.newId());
+                      st.setString(2, change.userId());
+                      st.setString(3, change.provider());
+                      st.setString(4, change.externalId());
+                      bindChange(st, 5, change, now);
+                      s.core.backend.setInstant(st, 11, now);
+                    },
+                    this::map)
+                .orElseThrow()
+            : Sql.one(
+                    c,
+                    updateSubscription,
+                    st -> {
+                      bindChange(st, 1, change, now);
+                      st.setString(7, current.get().subscription().id());
+                    },
+                    this::map)
+                .orElseThrow();
+    return new SubscriptionUpdate(stored, event, Outcome.APPLIED);
+  }
+
+  /**
+   * Binds what a change sets, from {@code first} on: plan, status, period end, cancel at its end,
+   * the event's time and {@code now} (created or updated).
+   */
+  private void bindChange(PreparedStatement st, int first, SubscriptionChange change, Instant now)
+      throws SQLException {
+    st.setString(first, change.plan());
+    st.setString(first + 1, change.status().storedName());
+    s.core.backend.setInstant(st, first + 2, change.currentPeriodEnd().orElse(null));
+    st.setBoolean(first + 3, change.cancelAtPeriodEnd());
+    s.core.backend.setInstant(st, first + 4, change.occurredAt());
+    s.core.backend.setInstant(st, first + 5, now);
   }
 
   @Override
@@ -176,37 +310,43 @@ final class JooqSubscriptions implements Subscriptions {
   @Override
   public Optional<Subscription> findLatest(String userId) {
     Check.identifier("userId", userId);
-    return s.read(
+    return s.readJdbc(
         "subscription find latest",
-        ctx ->
-            ctx.select(t.all)
-                .from(t.table)
-                .where(t.userId.eq(userId))
-                .orderBy(t.updatedAt.desc(), t.id.desc())
-                .limit(1)
-                .fetchOptional()
-                .map(this::map));
+        c -> Sql.one(c, findLatest, st -> st.setString(1, userId), this::map));
   }
 
   @Override
   public Optional<Subscription> findByExternalId(String provider, String externalId) {
     Check.identifier("provider", provider);
     Check.identifier("externalId", externalId);
-    return s.read("subscription find", ctx -> find(ctx, provider, externalId));
+    return s.readJdbc(
+        "subscription find",
+        c ->
+            Sql.one(
+                c,
+                findByExternal,
+                st -> {
+                  st.setString(1, provider);
+                  st.setString(2, externalId);
+                },
+                this::map));
   }
 
   @Override
   public List<SubscriptionEvent> listEvents(String provider, String externalId) {
     Check.identifier("provider", provider);
     Check.identifier("externalId", externalId);
-    return s.read(
+    return s.readJdbc(
         "subscription list events",
-        ctx ->
-            ctx.select(e.all)
-                .from(e.table)
-                .where(e.provider.eq(provider), e.externalId.eq(externalId))
-                .orderBy(e.recordedAt, e.id)
-                .fetch(this::mapEvent));
+        c ->
+            Sql.list(
+                c,
+                listEvents,
+                st -> {
+                  st.setString(1, provider);
+                  st.setString(2, externalId);
+                },
+                this::mapEvent));
   }
 
   @Override
@@ -279,27 +419,6 @@ final class JooqSubscriptions implements Subscriptions {
     return "expiry:" + subscriptionId + ":" + periodEnd.toEpochMilli();
   }
 
-  private Instant lastEventAt(DSLContext ctx, Subscription sub) {
-    return ctx.select(t.lastEventAt).from(t.table).where(t.id.eq(sub.id())).fetchOne(t.lastEventAt);
-  }
-
-  private Optional<Subscription> find(DSLContext ctx, String provider, String externalId) {
-    return ctx.select(t.all)
-        .from(t.table)
-        .where(t.provider.eq(provider), t.externalId.eq(externalId))
-        .fetchOptional()
-        .map(this::map);
-  }
-
-  private SubscriptionEvent loadEvent(DSLContext ctx, String id) {
-    return ctx.select(e.all)
-        .from(e.table)
-        .where(e.id.eq(id))
-        .fetchOptional()
-        .map(this::mapEvent)
-        .orElseThrow();
-  }
-
   /** A row of {@code t.all}, in its order. */
   private Subscription map(ResultSet r) throws SQLException {
     return new Subscription(
@@ -315,30 +434,17 @@ final class JooqSubscriptions implements Subscriptions {
         s.core.backend.getInstant(r, 11));
   }
 
-  private Subscription map(Record r) {
-    return new Subscription(
-        r.get(t.id),
-        r.get(t.userId),
-        r.get(t.provider),
-        r.get(t.externalId),
-        r.get(t.plan),
-        SubscriptionStatus.fromStoredName(r.get(t.status)),
-        Optional.ofNullable(r.get(t.currentPeriodEnd)),
-        Boolean.TRUE.equals(r.get(t.cancelAtPeriodEnd)),
-        r.get(t.createdAt),
-        r.get(t.updatedAt));
-  }
-
-  private SubscriptionEvent mapEvent(Record r) {
+  /** A row of {@code e.all}, in its order. */
+  private SubscriptionEvent mapEvent(ResultSet r) throws SQLException {
     return new SubscriptionEvent(
-        r.get(e.id),
-        Optional.ofNullable(r.get(e.userId)),
-        r.get(e.provider),
-        r.get(e.externalId),
-        r.get(e.type),
-        r.get(e.providerEventId),
-        r.get(e.occurredAt),
-        r.get(e.payload),
-        r.get(e.recordedAt));
+        r.getString(1),
+        Optional.ofNullable(r.getString(2)),
+        r.getString(3),
+        r.getString(4),
+        r.getString(5),
+        r.getString(6),
+        s.core.backend.getInstant(r, 7),
+        r.getString(8),
+        s.core.backend.getInstant(r, 9));
   }
 }

@@ -164,13 +164,13 @@ public interface SqlBackend extends AutoCloseable {
   }
 
   /**
-   * Locks a user's row until the transaction ends, so that per-user totals (the journal quota) are
-   * checked atomically. Backends whose write transactions are already serialized do nothing.
+   * What ends a select of a user's row to lock it until the transaction ends, so that per-user
+   * totals (the journal quota) are checked atomically and a user's subscription changes apply one
+   * at a time. Backends whose write transactions are already serialized lock nothing.
    *
-   * @param tx the transaction
-   * @param userId the user
+   * @return e.g. {@code " FOR NO KEY UPDATE"}, or {@code ""}
    */
-  void lockUser(DSLContext tx, String userId);
+  String userLockClause();
 
   /**
    * Whether the database refuses writes whatever the configuration says: a read-only file, mount or

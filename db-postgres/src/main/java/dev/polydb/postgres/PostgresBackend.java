@@ -301,17 +301,13 @@ final class PostgresBackend implements SqlBackend {
   }
 
   /**
-   * Takes the user's row lock (a no-key lock: rows that merely reference the user are not blocked),
-   * so that totals read under READ COMMITTED, such as the journal quota, cannot be overtaken by a
+   * A no-key lock on the user's row (rows that merely reference the user are not blocked), so that
+   * totals read under READ COMMITTED, such as the journal quota, cannot be overtaken by a
    * concurrent transaction of the same user.
    */
   @Override
-  public void lockUser(DSLContext tx, String userId) {
-    tx.select(DSL.field(DSL.name("users", "id")))
-        .from(DSL.table(DSL.name("users")))
-        .where(DSL.field(DSL.name("users", "id"), String.class).eq(userId))
-        .forNoKeyUpdate()
-        .fetch();
+  public String userLockClause() {
+    return " FOR NO KEY UPDATE";
   }
 
   @Override

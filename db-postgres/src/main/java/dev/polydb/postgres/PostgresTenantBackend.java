@@ -102,8 +102,8 @@ final class PostgresTenantBackend implements SqlBackend {
   }
 
   @Override
-  public void lockUser(DSLContext tx, String userId) {
-    database.lockUser(tx, userId);
+  public String userLockClause() {
+    return database.userLockClause();
   }
 
   @Override

@@ -381,8 +381,9 @@ final class SqliteBackend implements SqlBackend {
   }
 
   @Override
-  public void lockUser(DSLContext tx, String userId) {
+  public String userLockClause() {
     // write transactions begin IMMEDIATE: the whole database is already locked for writing
+    return "";
   }
 
   @Override

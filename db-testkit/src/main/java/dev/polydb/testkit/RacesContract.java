@@ -16,12 +16,15 @@ import dev.polydb.api.Subscription;
 import dev.polydb.api.SubscriptionChange;
 import dev.polydb.api.SubscriptionEvent;
 import dev.polydb.api.SubscriptionStatus;
+import dev.polydb.api.SubscriptionUpdate;
+import dev.polydb.api.SubscriptionUpdate.Outcome;
 import dev.polydb.api.User;
 import dev.polydb.api.UserProfile;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
@@ -39,7 +42,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The races run on every build: concurrent rotation, first sign-in and expiry sweeps. */
+/**
+ * The races run on every build: concurrent rotation, first sign-in, a subscription's events and
+ * expiry sweeps.
+ */
 public abstract class RacesContract {
 
   private static final int THREADS = 8;
@@ -47,6 +53,7 @@ public abstract class RacesContract {
   private static final int SIGN_IN_ROUNDS = 20;
   private static final int SWEEP_ROUNDS = 3;
   private static final int SUBSCRIPTIONS_PER_SWEEP = 50;
+  private static final int EVENT_ROUNDS = 20;
 
   /** Generous: the suite runs on small CI machines next to other builds. */
   private static final long WAIT_SECONDS = 60;
@@ -266,6 +273,70 @@ public abstract class RacesContract {
       }
       assertThat(db.subscriptions().runExpirySweep(now)).as(context).isZero();
     }
+  }
+
+  /**
+   * A provider delivering a subscription's events at once, each of them twice: whatever order they
+   * commit in, every event is logged once, each delivery after the first is a duplicate, and the
+   * subscription ends in the state of the latest event, never an older one written last.
+   */
+  @Test
+  void racingEventsOfOneSubscriptionEndInTheLatestEventsState() throws InterruptedException {
+    DbProvider db = fixture().db();
+    TestClock clock = fixture().clock();
+
+    for (int round = 0; round < EVENT_ROUNDS; round++) {
+      String userId = db.users().create("google", "events-" + round, UserProfile.EMPTY).id();
+      String externalId = "sub_events_" + round;
+      Instant start = clock.instant();
+      db.subscriptions()
+          .upsertActive(event(userId, externalId, "evt_" + round + "_start", start, 0));
+      List<Callable<SubscriptionUpdate>> calls = new ArrayList<>();
+      for (int i = 1; i <= THREADS / 2; i++) {
+        SubscriptionChange change =
+            event(userId, externalId, "evt_" + round + "_" + i, start.plusSeconds(i), i);
+        calls.add(() -> db.subscriptions().upsertActive(change));
+        calls.add(() -> db.subscriptions().upsertActive(change));
+      }
+
+      List<SubscriptionUpdate> updates = runTogether(calls);
+
+      String context = "round " + round + ": " + updates;
+      Map<String, List<Outcome>> outcomes =
+          updates.stream()
+              .collect(
+                  Collectors.groupingBy(
+                      u -> u.event().providerEventId(),
+                      Collectors.mapping(SubscriptionUpdate::outcome, Collectors.toList())));
+      assertThat(outcomes).as(context).hasSize(THREADS / 2);
+      outcomes.forEach(
+          (eventId, twice) ->
+              assertThat(twice)
+                  .as("%s; deliveries of %s", context, eventId)
+                  .containsOnlyOnce(Outcome.DUPLICATE)
+                  .hasSize(2));
+      assertThat(db.subscriptions().listEvents("stripe", externalId))
+          .as(context)
+          .hasSize(1 + THREADS / 2);
+      assertThat(db.subscriptions().findByExternalId("stripe", externalId))
+          .as(context)
+          .hasValueSatisfying(s -> assertThat(s.plan()).isEqualTo("plan_" + THREADS / 2));
+    }
+  }
+
+  private static SubscriptionChange event(
+      String userId, String externalId, String eventId, Instant at, int plan) {
+    return SubscriptionChange.builder()
+        .userId(userId)
+        .provider("stripe")
+        .externalId(externalId)
+        .plan("plan_" + plan)
+        .status(SubscriptionStatus.ACTIVE)
+        .currentPeriodEnd(at.plus(Duration.ofDays(30)))
+        .eventType(plan == 0 ? "created" : "updated")
+        .providerEventId(eventId)
+        .occurredAt(at)
+        .build();
   }
 
   /**
