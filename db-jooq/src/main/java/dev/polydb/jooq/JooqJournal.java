@@ -240,8 +240,9 @@ final class JooqJournal implements Journal {
     return s.write(
         "journal update",
         ctx -> {
-          // a missing user has no entry: the find below says so
-          Session.jdbc(ctx, c -> Owners.locks(s, c, userId));
+          if (!Session.jdbc(ctx, c -> Owners.locks(s, c, userId))) {
+            return Optional.<JournalEntry>empty(); // a missing user owns no entry
+          }
           Optional<JournalEntry> current = find(ctx, userId, entryId);
           if (current.isEmpty()) {
             return Optional.<JournalEntry>empty();

@@ -166,7 +166,8 @@ public interface SqlBackend extends AutoCloseable {
   /**
    * What ends a select of a user's row to lock it until the transaction ends, so that per-user
    * totals (the journal quota) are checked atomically and a user's subscription changes apply one
-   * at a time. Backends whose write transactions are already serialized lock nothing.
+   * at a time. Only a backend whose write transactions are already serialized (SQLite) may lock
+   * nothing: on an engine with concurrent writers, {@code ""} loses both guarantees.
    *
    * @return e.g. {@code " FOR NO KEY UPDATE"}, or {@code ""}
    */

@@ -278,7 +278,10 @@ public abstract class RacesContract {
   /**
    * A provider delivering a subscription's events at once, each of them twice: whatever order they
    * commit in, every event is logged once, each delivery after the first is a duplicate, and the
-   * subscription ends in the state of the latest event, never an older one written last.
+   * subscription ends in the state of the latest event, never an older one written last. Every
+   * other round the subscription does not exist yet, so the first events race to create it. (Where
+   * write transactions are serialized, as on SQLite, this holds by construction; on an engine with
+   * row locks it checks that a user's subscription changes apply one at a time.)
    */
   @Test
   void racingEventsOfOneSubscriptionEndInTheLatestEventsState() throws InterruptedException {
@@ -289,8 +292,11 @@ public abstract class RacesContract {
       String userId = db.users().create("google", "events-" + round, UserProfile.EMPTY).id();
       String externalId = "sub_events_" + round;
       Instant start = clock.instant();
-      db.subscriptions()
-          .upsertActive(event(userId, externalId, "evt_" + round + "_start", start, 0));
+      boolean created = round % 2 == 0;
+      if (created) {
+        db.subscriptions()
+            .upsertActive(event(userId, externalId, "evt_" + round + "_start", start, 0));
+      }
       List<Callable<SubscriptionUpdate>> calls = new ArrayList<>();
       for (int i = 1; i <= THREADS / 2; i++) {
         SubscriptionChange change =
@@ -302,22 +308,25 @@ public abstract class RacesContract {
       List<SubscriptionUpdate> updates = runTogether(calls);
 
       String context = "round " + round + ": " + updates;
-      Map<String, List<Outcome>> outcomes =
-          updates.stream()
-              .collect(
-                  Collectors.groupingBy(
-                      u -> u.event().providerEventId(),
-                      Collectors.mapping(SubscriptionUpdate::outcome, Collectors.toList())));
-      assertThat(outcomes).as(context).hasSize(THREADS / 2);
-      outcomes.forEach(
-          (eventId, twice) ->
-              assertThat(twice)
-                  .as("%s; deliveries of %s", context, eventId)
-                  .containsOnlyOnce(Outcome.DUPLICATE)
-                  .hasSize(2));
+      Map<String, List<SubscriptionUpdate>> deliveries =
+          updates.stream().collect(Collectors.groupingBy(u -> u.event().providerEventId()));
+      assertThat(deliveries).as(context).hasSize(THREADS / 2);
+      deliveries.forEach(
+          (eventId, twice) -> {
+            assertThat(twice)
+                .as("%s; deliveries of %s", context, eventId)
+                .extracting(SubscriptionUpdate::outcome)
+                .containsOnlyOnce(Outcome.DUPLICATE)
+                .containsAnyOf(Outcome.APPLIED, Outcome.STALE)
+                .hasSize(2);
+            assertThat(twice)
+                .as("%s; the event both deliveries of %s return", context, eventId)
+                .extracting(u -> u.event().id())
+                .containsOnly(twice.get(0).event().id());
+          });
       assertThat(db.subscriptions().listEvents("stripe", externalId))
           .as(context)
-          .hasSize(1 + THREADS / 2);
+          .hasSize((created ? 1 : 0) + THREADS / 2);
       assertThat(db.subscriptions().findByExternalId("stripe", externalId))
           .as(context)
           .hasValueSatisfying(s -> assertThat(s.plan()).isEqualTo("plan_" + THREADS / 2));
