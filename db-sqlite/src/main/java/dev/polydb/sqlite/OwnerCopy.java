@@ -220,12 +220,12 @@ final class OwnerCopy {
       if (n == 0) {
         return List.of();
       }
-      float[] approximate = approximate(kernel, query, scoped, n, metric);
-      float limit = candidateLimit(approximate, k, query, metric);
+      Candidates candidates = scan(kernel, query, k, scoped, n, metric);
+      float limit = candidates.limit;
       List<Hit> hits = new ArrayList<>();
-      for (int j = 0; j < n; j++) {
-        if (approximate[j] <= limit) {
-          int r = scoped == null ? j : scoped[j];
+      for (int c = 0; c < candidates.count; c++) {
+        if (candidates.distances[c] <= limit) {
+          int r = candidates.rows[c];
           hits.add(new Hit(rows[r].id(), exactDistance(query, r, metric)));
         }
       }
@@ -266,91 +266,141 @@ final class OwnerCopy {
   }
 
   /**
-   * Each row's distance in single precision, in the metric's order: cosine distance, squared
-   * Euclidean distance, or negative inner product.
+   * Scores each row of the scope in single precision, in the metric's order (cosine distance,
+   * squared Euclidean distance, or negative inner product), in one pass that keeps only the rows
+   * that may be among the k nearest: like the floor, no score is stored for a row that cannot be.
    */
-  private float[] approximate(
-      Kernel kernel, float[] query, int[] scoped, int n, DistanceMetric metric) {
-    float[] out = new float[n];
+  private Candidates scan(
+      Kernel kernel, float[] query, int k, int[] scoped, int n, DistanceMetric metric) {
+    double queryNorm = Math.sqrt(dot(query, query));
+    Candidates candidates = new Candidates(k, dimension, metric, queryNorm * maxNorm);
     switch (metric) {
       case COSINE -> {
-        float queryNorm = (float) Math.sqrt(dot(query, query));
+        float inverseQueryNorm = (float) (1 / queryNorm);
         for (int j = 0; j < n; j++) {
           int r = scoped == null ? j : scoped[j];
-          out[j] = 1f - kernel.dot(query, vectors, r * dimension) / (queryNorm * norms[r]);
+          float similarity = kernel.dot(query, vectors, r * dimension) / norms[r];
+          candidates.offer(r, 1f - similarity * inverseQueryNorm);
         }
       }
       case L2 -> {
         for (int j = 0; j < n; j++) {
           int r = scoped == null ? j : scoped[j];
-          out[j] = kernel.squaredDistance(query, vectors, r * dimension);
+          candidates.offer(r, kernel.squaredDistance(query, vectors, r * dimension));
         }
       }
       case INNER_PRODUCT -> {
         for (int j = 0; j < n; j++) {
           int r = scoped == null ? j : scoped[j];
-          out[j] = -kernel.dot(query, vectors, r * dimension);
+          candidates.offer(r, -kernel.dot(query, vectors, r * dimension));
         }
       }
     }
-    return out;
+    return candidates;
   }
 
   /**
-   * The largest approximate distance a row may have and still be among the k nearest: the k-th
-   * smallest approximate distance, plus twice the kernel's rounding bound (once for that row, once
-   * for the row compared with it). A sum of {@code d} products in single precision is off by at
-   * most {@code (d + 2) · 2⁻²⁴} times the sum of the products' magnitudes; the bound below doubles
-   * it, and takes the magnitudes at their largest (Cauchy–Schwarz: the product of the norms).
+   * The rows a scan met that may belong to the k nearest, with their approximate distances; {@link
+   * #limit} is the largest approximate distance such a row may have. It is the k-th smallest
+   * approximate distance so far plus twice the kernel's rounding bound (once for that row, once for
+   * the row compared with it): a sum of {@code d} products in single precision is off by at most
+   * {@code (d + 2) · 2⁻²⁴} times the sum of the products' magnitudes; the bound below doubles it,
+   * and takes the magnitudes at their largest (Cauchy–Schwarz: the product of the norms). The limit
+   * only falls as the scan goes on, so a row above it when met stays above it: the rows kept are a
+   * superset of those within the final limit, which the caller applies.
    */
-  private float candidateLimit(float[] approximate, int k, float[] query, DistanceMetric metric) {
-    if (approximate.length <= k) {
-      return Float.POSITIVE_INFINITY;
-    }
-    float kth = kthSmallest(approximate, k);
-    double unit = (dimension + 8) * 0x1p-23;
-    double limit =
-        switch (metric) {
-          case COSINE -> kth + 2 * unit;
-          case L2 -> kth * (1 + 3 * unit) + dimension * (double) Float.MIN_NORMAL;
-          case INNER_PRODUCT -> kth + 2 * unit * Math.sqrt(dot(query, query)) * maxNorm;
-        };
-    return (float) Math.nextUp(limit);
-  }
+  private static final class Candidates {
+    private final int k;
+    private final int dimension;
+    private final DistanceMetric metric;
+    private final double unit;
+    private final double magnitude;
 
-  /** The k-th smallest value, with a max-heap of the k smallest seen. */
-  private static float kthSmallest(float[] values, int k) {
-    float[] heap = Arrays.copyOf(values, k);
-    for (int i = k / 2 - 1; i >= 0; i--) {
-      siftDown(heap, i);
-    }
-    for (int j = k; j < values.length; j++) {
-      if (values[j] < heap[0]) {
-        heap[0] = values[j];
-        siftDown(heap, 0);
-      }
-    }
-    return heap[0];
-  }
+    /** A max-heap of the k smallest approximate distances met: its root is the k-th. */
+    private final float[] heap;
 
-  private static void siftDown(float[] heap, int i) {
-    int n = heap.length;
-    float value = heap[i];
-    while (true) {
-      int child = 2 * i + 1;
-      if (child >= n) {
-        break;
-      }
-      if (child + 1 < n && heap[child + 1] > heap[child]) {
-        child++;
-      }
-      if (heap[child] <= value) {
-        break;
-      }
-      heap[i] = heap[child];
-      i = child;
+    private int heapSize;
+    int[] rows = new int[64];
+    float[] distances = new float[64];
+    int count;
+    float limit = Float.POSITIVE_INFINITY;
+
+    /**
+     * @param magnitude the largest a dot product's terms can sum to: the query's norm times the
+     *     largest row norm (inner product only)
+     */
+    Candidates(int k, int dimension, DistanceMetric metric, double magnitude) {
+      this.k = k;
+      this.dimension = dimension;
+      this.metric = metric;
+      this.unit = (dimension + 8) * 0x1p-23;
+      this.magnitude = magnitude;
+      this.heap = new float[k];
     }
-    heap[i] = value;
+
+    void offer(int row, float distance) {
+      if (distance > limit) {
+        return; // most rows, once the heap is full
+      }
+      if (count == rows.length) {
+        rows = Arrays.copyOf(rows, count * 2);
+        distances = Arrays.copyOf(distances, count * 2);
+      }
+      rows[count] = row;
+      distances[count++] = distance;
+      if (heapSize < k) {
+        siftUp(distance);
+        if (heapSize == k) {
+          limit = limitFor(heap[0]);
+        }
+      } else if (distance < heap[0]) {
+        siftDown(distance);
+        limit = limitFor(heap[0]);
+      }
+    }
+
+    private float limitFor(float kth) {
+      double limit =
+          switch (metric) {
+            case COSINE -> kth + 2 * unit;
+            case L2 -> kth * (1 + 3 * unit) + dimension * (double) Float.MIN_NORMAL;
+            case INNER_PRODUCT -> kth + 2 * unit * magnitude;
+          };
+      return (float) Math.nextUp(limit);
+    }
+
+    private void siftUp(float distance) {
+      int at = heapSize++;
+      while (at > 0) {
+        int parent = (at - 1) >>> 1;
+        if (heap[parent] >= distance) {
+          break;
+        }
+        heap[at] = heap[parent];
+        at = parent;
+      }
+      heap[at] = distance;
+    }
+
+    /** Replaces the root and restores the order. */
+    private void siftDown(float distance) {
+      int at = 0;
+      while (true) {
+        int child = 2 * at + 1;
+        if (child >= k) {
+          break;
+        }
+        if (child + 1 < k && heap[child + 1] > heap[child]) {
+          child++;
+        }
+        if (heap[child] <= distance) {
+          break;
+        }
+        heap[at] = heap[child];
+        at = child;
+      }
+      heap[at] = distance;
+    }
   }
 
   /** The distance the contract reports, computed in double precision. */
