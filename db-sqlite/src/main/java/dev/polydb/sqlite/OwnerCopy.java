@@ -2,7 +2,6 @@ package dev.polydb.sqlite;
 
 import dev.polydb.api.DistanceMetric;
 import dev.polydb.api.SearchScope;
-import dev.polydb.jooq.VectorIndex.Hit;
 import dev.polydb.sqlite.internal.Kernel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,8 +28,36 @@ final class OwnerCopy {
   /** A row's fields besides its embedding. */
   private record Row(String id, String document, Map<String, String> metadata) {}
 
-  private static final Comparator<Hit> NEAREST_FIRST =
-      Comparator.comparingDouble(Hit::distance).thenComparing(Hit::id, OwnerCopy::byCodePoint);
+  /**
+   * A row among the nearest, with what the copy holds of its chunk, taken under the read lock.
+   *
+   * @param id the chunk's id
+   * @param distance its distance to the query, in double precision
+   * @param document its document
+   * @param metadata its metadata
+   * @param embedding its embedding as stored
+   */
+  record Match(
+      String id,
+      double distance,
+      String document,
+      Map<String, String> metadata,
+      float[] embedding) {}
+
+  /**
+   * A search's answer and the owner's epoch the copy held when it answered.
+   *
+   * @param epoch the copy's epoch
+   * @param matches nearest first
+   */
+  record Nearest(long epoch, List<Match> matches) {}
+
+  /** A candidate row scored exactly. */
+  private record Scored(int row, String id, double distance) {}
+
+  private static final Comparator<Scored> NEAREST_FIRST =
+      Comparator.comparingDouble(Scored::distance)
+          .thenComparing(Scored::id, OwnerCopy::byCodePoint);
 
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final int dimension;
@@ -38,7 +65,9 @@ final class OwnerCopy {
   private int size;
   private Row[] rows;
   private float[] vectors;
-  private float[] norms;
+
+  /** Each row's norm's inverse, which the cosine scan multiplies by. */
+  private float[] inverseNorms;
 
   /** The largest norm of any row, or more: an upper bound that deletions do not lower. */
   private float maxNorm;
@@ -58,7 +87,7 @@ final class OwnerCopy {
     this.epoch = epoch;
     this.rows = new Row[expected];
     this.vectors = new float[Math.multiplyExact(expected, dimension)];
-    this.norms = new float[expected];
+    this.inverseNorms = new float[expected];
   }
 
   /** Adds a row read from the database, decoding its float32 little-endian blob in place. */
@@ -83,15 +112,6 @@ final class OwnerCopy {
   /** The heap this copy holds in its embeddings, in floats, for the cache's weight. */
   int weight() {
     return Math.max(1, vectors.length);
-  }
-
-  boolean isAt(long epoch) {
-    lock.readLock().lock();
-    try {
-      return this.epoch == epoch;
-    } finally {
-      lock.readLock().unlock();
-    }
   }
 
   /**
@@ -176,7 +196,7 @@ final class OwnerCopy {
       int capacity = Math.max(16, size + (size >> 1));
       rows = Arrays.copyOf(rows, capacity);
       vectors = Arrays.copyOf(vectors, Math.multiplyExact(capacity, dimension));
-      norms = Arrays.copyOf(norms, capacity);
+      inverseNorms = Arrays.copyOf(inverseNorms, capacity);
     }
     int r = size++;
     rows[r] = row;
@@ -190,7 +210,7 @@ final class OwnerCopy {
     int last = --size;
     if (r != last) {
       rows[r] = rows[last];
-      norms[r] = norms[last];
+      inverseNorms[r] = inverseNorms[last];
       System.arraycopy(vectors, last * dimension, vectors, r * dimension, dimension);
       rowById.put(rows[r].id(), r);
     }
@@ -204,33 +224,47 @@ final class OwnerCopy {
       double x = vectors[offset + i];
       sum += x * x;
     }
-    norms[r] = (float) Math.sqrt(sum);
-    maxNorm = Math.max(maxNorm, Math.nextUp(norms[r]));
+    double norm = Math.sqrt(sum);
+    inverseNorms[r] = (float) (1 / norm);
+    maxNorm = Math.max(maxNorm, Math.nextUp((float) norm));
   }
 
   /**
    * The {@code k} nearest rows of the scope, nearest first, ties by id in code point order, with
    * distances computed in double precision.
    */
-  List<Hit> nearest(Kernel kernel, float[] query, int k, SearchScope scope, DistanceMetric metric) {
+  Nearest nearest(Kernel kernel, float[] query, int k, SearchScope scope, DistanceMetric metric) {
     lock.readLock().lock();
     try {
       int[] scoped = scoped(scope);
       int n = scoped == null ? size : scoped.length;
       if (n == 0) {
-        return List.of();
+        return new Nearest(epoch, List.of());
       }
       Candidates candidates = scan(kernel, query, k, scoped, n, metric);
       float limit = candidates.limit;
-      List<Hit> hits = new ArrayList<>();
+      double queryNorm = Math.sqrt(dot(query, query));
+      List<Scored> scored = new ArrayList<>();
       for (int c = 0; c < candidates.count; c++) {
         if (candidates.distances[c] <= limit) {
           int r = candidates.rows[c];
-          hits.add(new Hit(rows[r].id(), exactDistance(query, r, metric)));
+          scored.add(new Scored(r, rows[r].id(), exactDistance(query, queryNorm, r, metric)));
         }
       }
-      hits.sort(NEAREST_FIRST);
-      return hits.size() > k ? List.copyOf(hits.subList(0, k)) : hits;
+      scored.sort(NEAREST_FIRST);
+      List<Match> nearest = new ArrayList<>(Math.min(k, scored.size()));
+      for (Scored found : scored.subList(0, Math.min(k, scored.size()))) {
+        Row row = rows[found.row()];
+        int offset = found.row() * dimension;
+        nearest.add(
+            new Match(
+                row.id(),
+                found.distance(),
+                row.document(),
+                row.metadata(),
+                Arrays.copyOfRange(vectors, offset, offset + dimension)));
+      }
+      return new Nearest(epoch, nearest);
     } finally {
       lock.readLock().unlock();
     }
@@ -277,10 +311,18 @@ final class OwnerCopy {
     switch (metric) {
       case COSINE -> {
         float inverseQueryNorm = (float) (1 / queryNorm);
-        for (int j = 0; j < n; j++) {
-          int r = scoped == null ? j : scoped[j];
-          float similarity = kernel.dot(query, vectors, r * dimension) / norms[r];
-          candidates.offer(r, 1f - similarity * inverseQueryNorm);
+        if (scoped == null) {
+          // the common case, a whole owner, in a loop of its own: nothing but the scan in it
+          for (int r = 0; r < n; r++) {
+            float similarity = kernel.dot(query, vectors, r * dimension) * inverseNorms[r];
+            candidates.offer(r, 1f - similarity * inverseQueryNorm);
+          }
+        } else {
+          for (int j = 0; j < n; j++) {
+            int r = scoped[j];
+            float similarity = kernel.dot(query, vectors, r * dimension) * inverseNorms[r];
+            candidates.offer(r, 1f - similarity * inverseQueryNorm);
+          }
         }
       }
       case L2 -> {
@@ -404,7 +446,7 @@ final class OwnerCopy {
   }
 
   /** The distance the contract reports, computed in double precision. */
-  private double exactDistance(float[] query, int r, DistanceMetric metric) {
+  private double exactDistance(float[] query, double queryNorm, int r, DistanceMetric metric) {
     int offset = r * dimension;
     double dot = 0;
     double squares = 0;
@@ -418,7 +460,7 @@ final class OwnerCopy {
       sum += d * d;
     }
     return switch (metric) {
-      case COSINE -> 1.0 - dot / (Math.sqrt(dot(query, query)) * Math.sqrt(squares));
+      case COSINE -> 1.0 - dot / (queryNorm * Math.sqrt(squares));
       case L2 -> Math.sqrt(sum);
       case INNER_PRODUCT -> -dot;
     };

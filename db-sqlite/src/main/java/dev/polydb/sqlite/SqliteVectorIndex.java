@@ -2,6 +2,7 @@ package dev.polydb.sqlite;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.polydb.api.Chunk;
 import dev.polydb.api.SearchScope;
 import dev.polydb.api.VectorSettings;
 import dev.polydb.jooq.Json;
@@ -11,11 +12,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 import org.jooq.Converter;
 import org.jooq.DSLContext;
@@ -26,15 +30,41 @@ import org.jooq.impl.SQLDataType;
  * Exact nearest-neighbour search in Java, with no native extension. Each owner's embeddings are
  * loaded once into memory ({@link OwnerCopy}) and scanned per query. The copy stays consistent with
  * writes from any connection or process: every chunk write moves its owner's row in {@code
- * chunk_epochs} (triggers do it in the database), and a search whose owner's epoch differs from its
- * copy's reloads that owner first. This process's own writes change the copy in place once they
- * commit, so they reload nothing.
+ * chunk_epochs} (triggers do it in the database), and a search that finds its owner's epoch moved
+ * past its copy's loads that owner again. This process's own writes change the copy in place once
+ * they commit, so they reload nothing.
+ *
+ * <p>A search checks the epoch after the scan, not before: the one statement that reads what the
+ * copy does not hold of the chunks found (their text, position, model and creation time) reads the
+ * owner's epoch too, in the same snapshot. When it is the copy's, the copy's embeddings and
+ * metadata are those rows', and each chunk is put together from both; when it is not, the owner is
+ * loaded again and scanned once more (see docs/performance.md).
  */
 final class SqliteVectorIndex implements VectorIndex {
   private static final String EPOCH = "SELECT epoch FROM chunk_epochs WHERE user_id = ?";
   private static final String OWNER_COUNT = "SELECT count(*) FROM chunks WHERE user_id = ?";
   private static final String OWNER_ROWS =
       "SELECT id, document_id, metadata, embedding FROM chunks WHERE user_id = ?";
+
+  /**
+   * Reads what the copy does not hold of up to 1,024 found chunks, and the owner's epoch, with one
+   * statement per power of two of ids (the missing places repeat the last id): at most eleven
+   * statements for every k up to 1,000.
+   */
+  private static final String[] CHUNK_TEXTS = new String[11];
+
+  static {
+    for (int i = 0; i < CHUNK_TEXTS.length; i++) {
+      CHUNK_TEXTS[i] =
+          "SELECT id, user_id, chunk_index, text, model, created_at,"
+              + " (SELECT epoch FROM chunk_epochs WHERE user_id = ?)"
+              // by id alone: with the owner in the condition too, SQLite may read all the owner's
+              // rows through the (user_id, document_id) index
+              + " FROM chunks WHERE id IN ("
+              + String.join(", ", Collections.nCopies(1 << i, "?"))
+              + ")";
+    }
+  }
 
   private final Kernel kernel;
   private final Cache<String, OwnerCopy> owners;
@@ -98,22 +128,82 @@ final class SqliteVectorIndex implements VectorIndex {
       VectorSettings settings,
       boolean inTransaction) {
     String userId = scope.userId();
-    OwnerCopy copy =
-        ctx.connectionResult(
-            c -> {
-              long epoch = epoch(c, userId);
-              // a caller's transaction may hold uncommitted chunks: its copy is its own
-              OwnerCopy cached = inTransaction ? null : owners.getIfPresent(userId);
-              if (cached != null && cached.isAt(epoch)) {
-                return cached;
-              }
-              OwnerCopy loaded = load(c, userId, epoch, settings.dimension());
-              if (!inTransaction) {
-                owners.put(userId, loaded);
-              }
-              return loaded;
-            });
-    return copy.nearest(kernel, query, k, scope, settings.metric());
+    return ctx.connectionResult(
+        c -> {
+          // a caller's transaction may hold uncommitted chunks: its copy is its own
+          OwnerCopy cached = inTransaction ? null : owners.getIfPresent(userId);
+          if (cached != null) {
+            OwnerCopy.Nearest nearest = cached.nearest(kernel, query, k, scope, settings.metric());
+            List<Hit> hits = read(c, userId, nearest);
+            if (hits != null) {
+              return hits;
+            }
+            // another connection or process wrote since the copy was loaded
+          }
+          OwnerCopy loaded = load(c, userId, epoch(c, userId), settings.dimension());
+          if (!inTransaction) {
+            owners.put(userId, loaded);
+          }
+          OwnerCopy.Nearest nearest = loaded.nearest(kernel, query, k, scope, settings.metric());
+          List<Hit> hits = read(c, userId, nearest);
+          if (hits != null) {
+            return hits;
+          }
+          // written again since the load: the store reads the chunks whole, and leaves out
+          // those deleted since
+          return nearest.matches().stream().map(m -> new Hit(m.id(), m.distance())).toList();
+        });
+  }
+
+  /**
+   * The found chunks, put together from the copy and what the file holds of them beside it; {@code
+   * null} when the owner's epoch is no longer the copy's, so the two may disagree.
+   */
+  private static List<Hit> read(Connection c, String userId, OwnerCopy.Nearest nearest)
+      throws SQLException {
+    List<OwnerCopy.Match> matches = nearest.matches();
+    if (matches.isEmpty()) {
+      return epoch(c, userId) == nearest.epoch() ? List.of() : null;
+    }
+    int places = Integer.highestOneBit(Math.max(1, matches.size() - 1)) << 1;
+    Map<String, Chunk> byId = new HashMap<>();
+    long epoch = -1;
+    try (PreparedStatement s =
+        c.prepareStatement(CHUNK_TEXTS[Integer.numberOfTrailingZeros(places)])) {
+      s.setString(1, userId);
+      for (int i = 0; i < places; i++) {
+        s.setString(i + 2, matches.get(Math.min(i, matches.size() - 1)).id());
+      }
+      try (ResultSet rs = s.executeQuery()) {
+        Map<String, OwnerCopy.Match> wanted = new HashMap<>();
+        matches.forEach(m -> wanted.put(m.id(), m));
+        while (rs.next()) {
+          OwnerCopy.Match m = wanted.get(rs.getString(1));
+          if (!userId.equals(rs.getString(2))) {
+            continue; // another owner's now: the epochs tell
+          }
+          byId.put(
+              m.id(),
+              new Chunk(
+                  m.id(),
+                  userId,
+                  m.document(),
+                  rs.getInt(3),
+                  rs.getString(4),
+                  m.metadata(),
+                  m.embedding(),
+                  rs.getString(5),
+                  Optional.of(Instant.ofEpochMilli(rs.getLong(6)))));
+          epoch = rs.getLong(7);
+        }
+      }
+    }
+    if (byId.size() < matches.size() || epoch != nearest.epoch()) {
+      return null; // a found chunk is gone, or the owner changed
+    }
+    return matches.stream()
+        .map(m -> new Hit(m.id(), m.distance(), Optional.of(byId.get(m.id()))))
+        .toList();
   }
 
   @Override

@@ -164,6 +164,40 @@ class VectorScanTest {
   }
 
   @Test
+  void aChunkAnotherConnectionRewroteIsFoundWholeAsItIsNow() {
+    try (Opened db = open(DistanceMetric.COSINE, 2);
+        Opened other = reopen(db)) {
+      String owner = db.provider.users().create("google", "o", UserProfile.EMPTY).id();
+      db.provider
+          .vectors()
+          .upsert(
+              List.of(
+                  Chunk.of(
+                      "c", owner, "d1", 0, "before", Map.of("v", "1"), new float[] {1, 0}, MODEL),
+                  chunk("far", owner, "d", new float[] {-1, 0})));
+      float[] query = {1, 0.1f};
+      assertThat(ids(db.provider.vectors().search(query, 1, SearchScope.user(owner))))
+          .containsExactly("c");
+
+      // the copy this provider holds has c's old embedding, metadata and document
+      Chunk now =
+          Chunk.of("c", owner, "d2", 3, "after", Map.of("v", "2"), new float[] {1, 0.1f}, MODEL);
+      other.provider.vectors().upsert(List.of(now));
+      List<ChunkMatch> found = db.provider.vectors().search(query, 1, SearchScope.user(owner));
+
+      assertThat(found).hasSize(1);
+      Chunk c = found.get(0).chunk();
+      assertThat(c.text()).isEqualTo("after");
+      assertThat(c.documentId()).isEqualTo("d2");
+      assertThat(c.chunkIndex()).isEqualTo(3);
+      assertThat(c.metadata()).isEqualTo(Map.of("v", "2"));
+      assertThat(c.embedding()).containsExactly(now.embedding());
+      assertThat(c.createdAt()).isPresent();
+      assertThat(found.get(0).distance()).isCloseTo(0.0, org.assertj.core.data.Offset.offset(1e-6));
+    }
+  }
+
+  @Test
   void aWriteInACallersTransactionThatRollsBackLeavesTheResultsAlone() {
     try (Opened db = open(DistanceMetric.COSINE, 2)) {
       String owner = db.provider.users().create("google", "tx", UserProfile.EMPTY).id();
