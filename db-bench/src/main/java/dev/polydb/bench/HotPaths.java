@@ -145,7 +145,10 @@ public class HotPaths {
       entryId = bench.fixture.db.journal().insert(user.id(), CONTENT).id();
       jtiPrefix = "jti-" + index + "-";
       subscribedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-      bench.fixture.db.subscriptions().upsertActive(subscriptionEvent("created"));
+      // a subscription with ten events in its log, for listEvents
+      for (int i = 0; i < 10; i++) {
+        bench.fixture.db.subscriptions().upsertActive(subscriptionEvent("setup"));
+      }
     }
 
     /**
@@ -157,7 +160,7 @@ public class HotPaths {
       return SubscriptionChange.builder()
           .userId(user.id())
           .provider("stripe")
-          .externalId("sub-" + user.id())
+          .externalId(externalId())
           .plan(n % 2 == 0 ? "pro" : "team")
           .status(SubscriptionStatus.ACTIVE)
           .currentPeriodEnd(subscribedAt.plus(30, ChronoUnit.DAYS))
@@ -166,6 +169,11 @@ public class HotPaths {
           .occurredAt(subscribedAt.plusMillis(n))
           .payloadJson("{\"plan\":\"" + (n % 2 == 0 ? "pro" : "team") + "\"}")
           .build();
+    }
+
+    /** The provider's id of this thread's subscription. */
+    String externalId() {
+      return "sub-" + user.id();
     }
 
     User someUser(HotPaths bench) {
@@ -417,6 +425,119 @@ public class HotPaths {
   @Benchmark
   public Object journalList20_jdbc() throws SQLException {
     return jdbc.listEntries(listed, 20, 0);
+  }
+
+  /**
+   * journal.listBefore, the newest page of 20 of a user's 40 entries and the next page's cursor,
+   * through the library.
+   *
+   * @return the page
+   */
+  @Benchmark
+  public Object journalListBefore20_library() {
+    return fixture.db.journal().listBefore(listed, null, 20);
+  }
+
+  /**
+   * journal.listBefore by hand.
+   *
+   * @return the page
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object journalListBefore20_jdbc() throws SQLException {
+    return jdbc.firstEntriesPage(listed, 20);
+  }
+
+  /**
+   * journal.totalBytes of a user's 40 entries through the library.
+   *
+   * @return the total
+   */
+  @Benchmark
+  public long journalTotalBytes_library() {
+    return fixture.db.journal().totalBytes(listed);
+  }
+
+  /**
+   * journal.totalBytes by hand.
+   *
+   * @return the total
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public long journalTotalBytes_jdbc() throws SQLException {
+    return jdbc.journalTotalBytes(listed);
+  }
+
+  /**
+   * subscriptions.findLatest of the thread's user through the library.
+   *
+   * @param c the caller
+   * @return the subscription
+   */
+  @Benchmark
+  public Object subscriptionsFindLatest_library(Caller c) {
+    return fixture.db.subscriptions().findLatest(c.user.id()).orElseThrow();
+  }
+
+  /**
+   * subscriptions.findLatest by hand.
+   *
+   * @param c the caller
+   * @return the subscription
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object subscriptionsFindLatest_jdbc(Caller c) throws SQLException {
+    return jdbc.findLatestSubscription(c.user.id()).orElseThrow();
+  }
+
+  /**
+   * subscriptions.findByExternalId of the thread's subscription through the library.
+   *
+   * @param c the caller
+   * @return the subscription
+   */
+  @Benchmark
+  public Object subscriptionsFindByExternalId_library(Caller c) {
+    return fixture.db.subscriptions().findByExternalId("stripe", c.externalId()).orElseThrow();
+  }
+
+  /**
+   * subscriptions.findByExternalId by hand.
+   *
+   * @param c the caller
+   * @return the subscription
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object subscriptionsFindByExternalId_jdbc(Caller c) throws SQLException {
+    return jdbc.findSubscription("stripe", c.externalId()).orElseThrow();
+  }
+
+  /**
+   * subscriptions.listEvents, the thread's subscription's log of ten events or more, through the
+   * library.
+   *
+   * @param c the caller
+   * @return the events
+   */
+  @Benchmark
+  public Object subscriptionsListEvents_library(Caller c) {
+    return fixture.db.subscriptions().listEvents("stripe", c.externalId());
+  }
+
+  /**
+   * subscriptions.listEvents by hand.
+   *
+   * @param c the caller
+   * @return the events
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object subscriptionsListEvents_jdbc(Caller c) throws SQLException {
+    return jdbc.listSubscriptionEvents("stripe", c.externalId());
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.polydb.api.Chunk;
 import dev.polydb.api.ChunkMatch;
 import dev.polydb.api.IssuedToken;
 import dev.polydb.api.JournalEntry;
+import dev.polydb.api.JournalPage;
 import dev.polydb.api.RefreshToken;
 import dev.polydb.api.Subscription;
 import dev.polydb.api.SubscriptionChange;
@@ -461,17 +462,7 @@ final class Jdbc {
             if (!rs.next()) {
               throw new IllegalStateException("event seen before");
             }
-            event =
-                new SubscriptionEvent(
-                    rs.getString(1),
-                    Optional.ofNullable(rs.getString(2)),
-                    rs.getString(3),
-                    rs.getString(4),
-                    rs.getString(5),
-                    rs.getString(6),
-                    instant(rs, 7),
-                    rs.getString(8),
-                    instant(rs, 9));
+            event = event(rs);
           }
         }
         Subscription stored;
@@ -498,6 +489,99 @@ final class Jdbc {
       } catch (SQLException | RuntimeException e) {
         c.rollback();
         throw e;
+      }
+    }
+  }
+
+  Optional<Subscription> findLatestSubscription(String userId) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT "
+                    + SUBSCRIPTION_COLUMNS
+                    + " FROM subscriptions WHERE user_id = ? ORDER BY updated_at DESC, id DESC"
+                    + " LIMIT 1")) {
+      s.setString(1, userId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(subscription(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  Optional<Subscription> findSubscription(String provider, String externalId) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT "
+                    + SUBSCRIPTION_COLUMNS
+                    + " FROM subscriptions WHERE provider = ? AND external_id = ?")) {
+      s.setString(1, provider);
+      s.setString(2, externalId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(subscription(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  List<SubscriptionEvent> listSubscriptionEvents(String provider, String externalId)
+      throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT id, user_id, provider, external_id, type, provider_event_id, occurred_at,"
+                    + " payload, recorded_at FROM subscription_events"
+                    + " WHERE provider = ? AND external_id = ? ORDER BY recorded_at, id")) {
+      s.setString(1, provider);
+      s.setString(2, externalId);
+      try (ResultSet rs = s.executeQuery()) {
+        List<SubscriptionEvent> events = new ArrayList<>();
+        while (rs.next()) {
+          events.add(event(rs));
+        }
+        return events;
+      }
+    }
+  }
+
+  /**
+   * The newest page of a user's entries, by creation time then id, with the cursor of the next one
+   * when there is one: one row more than the page says whether it exists.
+   */
+  JournalPage firstEntriesPage(String userId, int limit) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT id, user_id, content, content_bytes, created_at, updated_at"
+                    + " FROM journal_entries WHERE user_id = ?"
+                    + " ORDER BY created_at DESC, id DESC LIMIT ?")) {
+      s.setString(1, userId);
+      s.setInt(2, limit + 1);
+      List<JournalEntry> rows = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          rows.add(entry(rs));
+        }
+      }
+      if (rows.size() <= limit) {
+        return new JournalPage(rows, Optional.empty());
+      }
+      JournalEntry last = rows.get(limit - 1);
+      String raw = last.createdAt().toEpochMilli() + ":" + last.id();
+      return new JournalPage(
+          rows.subList(0, limit),
+          Optional.of(B64.encodeToString(raw.getBytes(StandardCharsets.UTF_8))));
+    }
+  }
+
+  long journalTotalBytes(String userId) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT COALESCE(SUM(content_bytes), 0) FROM journal_entries WHERE user_id = ?")) {
+      s.setString(1, userId);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
       }
     }
   }
@@ -637,6 +721,19 @@ final class Jdbc {
         rs.getLong(4),
         instant(rs, 5),
         instant(rs, 6));
+  }
+
+  private SubscriptionEvent event(ResultSet rs) throws SQLException {
+    return new SubscriptionEvent(
+        rs.getString(1),
+        Optional.ofNullable(rs.getString(2)),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getString(5),
+        rs.getString(6),
+        instant(rs, 7),
+        rs.getString(8),
+        instant(rs, 9));
   }
 
   private Subscription subscription(ResultSet rs) throws SQLException {

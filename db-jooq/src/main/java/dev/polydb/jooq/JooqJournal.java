@@ -2,7 +2,6 @@ package dev.polydb.jooq;
 
 import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.sum;
-import static org.jooq.impl.DSL.val;
 
 import dev.polydb.api.DbConflictException;
 import dev.polydb.api.DbNotFoundException;
@@ -15,6 +14,7 @@ import dev.polydb.api.JournalPage;
 import dev.polydb.api.internal.Check;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -35,6 +35,9 @@ final class JooqJournal implements Journal {
   private final String findEntry;
   private final String findOwned;
   private final String listPage;
+  private final String listFirst;
+  private final String listOlder;
+  private final String totalBytes;
   private final String updateOwned;
   private final String deleteOwned;
 
@@ -88,6 +91,43 @@ final class JooqJournal implements Journal {
                     // appended, not rendered: jOOQ writes OFFSET … FETCH NEXT for Postgres, which
                     // would put the two binds in the other order; both engines take this form
                     + " LIMIT ? OFFSET ?");
+    this.listFirst =
+        s.sql(
+            "journal.listFirst",
+            () ->
+                s.render(
+                        dsl.select(j.all)
+                            .from(j.table)
+                            .where(j.userId.eq(DSL.param(j.userId.getDataType())))
+                            .orderBy(j.createdAt.desc(), j.id.desc()))
+                    + " LIMIT ?");
+    // binds the user, then the cursor's time twice and its id
+    this.listOlder =
+        s.sql(
+            "journal.listOlder",
+            () ->
+                s.render(
+                        dsl.select(j.all)
+                            .from(j.table)
+                            .where(
+                                j.userId.eq(DSL.param(j.userId.getDataType())),
+                                j.createdAt
+                                    .lt(DSL.param(j.createdAt.getDataType()))
+                                    .or(
+                                        j.createdAt
+                                            .eq(DSL.param(j.createdAt.getDataType()))
+                                            .and(j.id.lt(DSL.param(j.id.getDataType())))))
+                            .orderBy(j.createdAt.desc(), j.id.desc()))
+                    + " LIMIT ?");
+    this.totalBytes =
+        s.sql(
+            "journal.totalBytes",
+            () ->
+                s.render(
+                    // the zero inlined: as a bind it would come before the user's
+                    dsl.select(coalesce(sum(j.contentBytes), DSL.inline(BigDecimal.ZERO)))
+                        .from(j.table)
+                        .where(j.userId.eq(DSL.param(j.userId.getDataType())))));
   }
 
   /** The entry with an id, when a user owns it: binds the id, then the user. */
@@ -322,42 +362,50 @@ final class JooqJournal implements Journal {
   public JournalPage listBefore(String userId, String beforeCursor, int limit) {
     Check.identifier("userId", userId);
     Check.range("limit", limit, 1, 1000);
-    Condition after = beforeCursor == null ? null : older(beforeCursor);
-    return s.read(
-        "journal list",
-        ctx -> {
-          Condition where = j.userId.eq(userId);
-          if (after != null) {
-            where = where.and(after);
-          }
-          List<JournalEntry> rows =
-              ctx.select(j.all)
-                  .from(j.table)
-                  .where(where)
-                  .orderBy(j.createdAt.desc(), j.id.desc())
-                  .limit(limit + 1)
-                  .fetch(this::map);
-          if (rows.size() <= limit) {
-            return new JournalPage(rows, Optional.empty());
-          }
-          List<JournalEntry> page = rows.subList(0, limit);
-          return new JournalPage(page, Optional.of(cursor(page.get(limit - 1))));
-        });
+    Cursor after = beforeCursor == null ? null : Cursor.parse(beforeCursor);
+    // one row more than the page tells whether another page follows
+    List<JournalEntry> rows =
+        s.readJdbc(
+            "journal list",
+            c ->
+                after == null
+                    ? Sql.list(
+                        c,
+                        listFirst,
+                        st -> {
+                          st.setString(1, userId);
+                          st.setInt(2, limit + 1);
+                        },
+                        this::map)
+                    : Sql.list(
+                        c,
+                        listOlder,
+                        st -> {
+                          st.setString(1, userId);
+                          s.core.backend.setInstant(st, 2, after.createdAt());
+                          s.core.backend.setInstant(st, 3, after.createdAt());
+                          st.setString(4, after.id());
+                          st.setInt(5, limit + 1);
+                        },
+                        this::map));
+    if (rows.size() <= limit) {
+      return new JournalPage(rows, Optional.empty());
+    }
+    List<JournalEntry> page = rows.subList(0, limit);
+    return new JournalPage(page, Optional.of(Cursor.encode(page.get(limit - 1))));
   }
 
   @Override
   public long totalBytes(String userId) {
     Check.identifier("userId", userId);
-    return s.read("journal total bytes", ctx -> total(ctx, userId));
+    return s.readJdbc("journal total bytes", c -> total(c, userId));
   }
 
-  private long total(DSLContext ctx, String userId) {
-    BigDecimal sum =
-        ctx.select(coalesce(sum(j.contentBytes), val(BigDecimal.ZERO)))
-            .from(j.table)
-            .where(j.userId.eq(userId))
-            .fetchOne(0, BigDecimal.class);
-    return sum == null ? 0 : sum.longValueExact();
+  private long total(Connection c, String userId) throws SQLException {
+    // SUM of a BIGINT is a NUMERIC on Postgres, an INTEGER on SQLite: read exactly either way
+    return Sql.one(
+            c, totalBytes, st -> st.setString(1, userId), r -> r.getBigDecimal(1).longValueExact())
+        .orElse(0L);
   }
 
   private void checkQuota(DSLContext ctx, String userId, long adding, long replacing) {
@@ -365,7 +413,7 @@ final class JooqJournal implements Journal {
     if (quota.isEmpty()) {
       return;
     }
-    long after = total(ctx, userId) - replacing + adding;
+    long after = Session.jdbc(ctx, c -> total(c, userId)) - replacing + adding;
     if (after > quota.getAsLong()) {
       throw new DbQuotaExceededException(
           "journal quota exceeded for user "
@@ -385,22 +433,25 @@ final class JooqJournal implements Journal {
         .map(this::map);
   }
 
-  private static String cursor(JournalEntry last) {
-    String raw = last.createdAt().toEpochMilli() + ":" + last.id();
-    return Base64.getUrlEncoder()
-        .withoutPadding()
-        .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
-  }
+  /** Where a page ended: its last entry's creation time and id, newest first. */
+  private record Cursor(Instant createdAt, String id) {
+    /** The cursor after an entry, as the caller holds it. */
+    static String encode(JournalEntry last) {
+      String raw = last.createdAt().toEpochMilli() + ":" + last.id();
+      return Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
 
-  private Condition older(String cursor) {
-    try {
-      String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-      int colon = raw.indexOf(':');
-      Instant at = Instant.ofEpochMilli(Long.parseLong(raw.substring(0, colon)));
-      String id = Check.identifier("beforeCursor", raw.substring(colon + 1));
-      return j.createdAt.lt(at).or(j.createdAt.eq(at).and(j.id.lt(id)));
-    } catch (RuntimeException e) {
-      throw new DbValidationException("beforeCursor", "is not a cursor from a previous page");
+    static Cursor parse(String cursor) {
+      try {
+        String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        int colon = raw.indexOf(':');
+        Instant at = Instant.ofEpochMilli(Long.parseLong(raw.substring(0, colon)));
+        return new Cursor(at, Check.identifier("beforeCursor", raw.substring(colon + 1)));
+      } catch (RuntimeException e) {
+        throw new DbValidationException("beforeCursor", "is not a cursor from a previous page");
+      }
     }
   }
 
