@@ -556,21 +556,46 @@ final class Jdbc {
                     + " ORDER BY created_at DESC, id DESC LIMIT ?")) {
       s.setString(1, userId);
       s.setInt(2, limit + 1);
-      List<JournalEntry> rows = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          rows.add(entry(rs));
-        }
-      }
-      if (rows.size() <= limit) {
-        return new JournalPage(rows, Optional.empty());
-      }
-      JournalEntry last = rows.get(limit - 1);
-      String raw = last.createdAt().toEpochMilli() + ":" + last.id();
-      return new JournalPage(
-          rows.subList(0, limit),
-          Optional.of(B64.encodeToString(raw.getBytes(StandardCharsets.UTF_8))));
+      return page(s, limit);
     }
+  }
+
+  /** The page after a cursor that {@link #firstEntriesPage} or this gave. */
+  JournalPage olderEntriesPage(String userId, String cursor, int limit) throws SQLException {
+    String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+    int colon = raw.indexOf(':');
+    Instant at = Instant.ofEpochMilli(Long.parseLong(raw.substring(0, colon)));
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT id, user_id, content, content_bytes, created_at, updated_at"
+                    + " FROM journal_entries WHERE user_id = ?"
+                    + " AND (created_at < ? OR (created_at = ? AND id < ?))"
+                    + " ORDER BY created_at DESC, id DESC LIMIT ?")) {
+      s.setString(1, userId);
+      setInstant(s, 2, at);
+      setInstant(s, 3, at);
+      s.setString(4, raw.substring(colon + 1));
+      s.setInt(5, limit + 1);
+      return page(s, limit);
+    }
+  }
+
+  private JournalPage page(PreparedStatement s, int limit) throws SQLException {
+    List<JournalEntry> rows = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery()) {
+      while (rs.next()) {
+        rows.add(entry(rs));
+      }
+    }
+    if (rows.size() <= limit) {
+      return new JournalPage(rows, Optional.empty());
+    }
+    JournalEntry last = rows.get(limit - 1);
+    String raw = last.createdAt().toEpochMilli() + ":" + last.id();
+    return new JournalPage(
+        rows.subList(0, limit),
+        Optional.of(B64.encodeToString(raw.getBytes(StandardCharsets.UTF_8))));
   }
 
   long journalTotalBytes(String userId) throws SQLException {

@@ -336,9 +336,14 @@ final class JooqVectorStore implements VectorStore {
               hits.stream().filter(h -> h.chunk().isEmpty()).map(VectorIndex.Hit::id).toList();
           Map<String, Chunk> byId =
               unread.isEmpty() ? Map.of() : Session.jdbc(ctx, conn -> read(conn, unread));
-          // a chunk deleted between the scan and the read is left out
+          // a chunk deleted between the scan and the read is left out, and so is one whose id
+          // another owner took since
           return hits.stream()
-              .filter(h -> h.chunk().isPresent() || byId.containsKey(h.id()))
+              .filter(
+                  h ->
+                      h.chunk().isPresent()
+                          || (byId.containsKey(h.id())
+                              && byId.get(h.id()).userId().equals(scope.userId())))
               .map(h -> new ChunkMatch(h.chunk().orElseGet(() -> byId.get(h.id())), h.distance()))
               .toList();
         });

@@ -66,8 +66,20 @@ final class OwnerCopy {
   private Row[] rows;
   private float[] vectors;
 
-  /** Each row's norm's inverse, which the cosine scan multiplies by. */
+  /**
+   * Below this norm the underflow of a row's products may weigh more than the scan's rounding bound
+   * allows for: such a row is scored exactly in every cosine search instead.
+   */
+  private static final double TINY_NORM = 0x1p-60;
+
+  /**
+   * Each row's norm's inverse, which the cosine scan multiplies by; NaN for a row whose norm is
+   * below {@link #TINY_NORM}, which the scan's candidates then pass over.
+   */
   private float[] inverseNorms;
+
+  /** How many rows have a norm below {@link #TINY_NORM}. */
+  private int tinyRows;
 
   /** The largest norm of any row, or more: an upper bound that deletions do not lower. */
   private float maxNorm;
@@ -107,6 +119,16 @@ final class OwnerCopy {
         .asFloatBuffer()
         .get(vectors, r * dimension, dimension);
     setNorm(r);
+  }
+
+  /** The owner's epoch this copy holds. */
+  long epoch() {
+    lock.readLock().lock();
+    try {
+      return epoch;
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
   /** The heap this copy holds in its embeddings, in floats, for the cache's weight. */
@@ -210,11 +232,17 @@ final class OwnerCopy {
     int last = --size;
     if (r != last) {
       rows[r] = rows[last];
-      inverseNorms[r] = inverseNorms[last];
+      setInverseNorm(r, inverseNorms[last]);
       System.arraycopy(vectors, last * dimension, vectors, r * dimension, dimension);
       rowById.put(rows[r].id(), r);
     }
     rows[last] = null;
+    setInverseNorm(last, 0); // an empty place is not a tiny row
+  }
+
+  private void setInverseNorm(int r, float inverse) {
+    tinyRows += (Float.isNaN(inverse) ? 1 : 0) - (Float.isNaN(inverseNorms[r]) ? 1 : 0);
+    inverseNorms[r] = inverse;
   }
 
   private void setNorm(int r) {
@@ -225,7 +253,7 @@ final class OwnerCopy {
       sum += x * x;
     }
     double norm = Math.sqrt(sum);
-    inverseNorms[r] = (float) (1 / norm);
+    setInverseNorm(r, norm < TINY_NORM ? Float.NaN : (float) (1 / norm));
     maxNorm = Math.max(maxNorm, Math.nextUp((float) norm));
   }
 
@@ -310,18 +338,31 @@ final class OwnerCopy {
     Candidates candidates = new Candidates(k, dimension, metric, queryNorm * maxNorm);
     switch (metric) {
       case COSINE -> {
-        float inverseQueryNorm = (float) (1 / queryNorm);
+        // the query scaled to norm 1 in double precision, so that its products do not underflow
+        float[] direction = new float[dimension];
+        for (int i = 0; i < dimension; i++) {
+          direction[i] = (float) (query[i] / queryNorm);
+        }
         if (scoped == null) {
           // the common case, a whole owner, in a loop of its own: nothing but the scan in it
           for (int r = 0; r < n; r++) {
-            float similarity = kernel.dot(query, vectors, r * dimension) * inverseNorms[r];
-            candidates.offer(r, 1f - similarity * inverseQueryNorm);
+            candidates.offer(
+                r, 1f - kernel.dot(direction, vectors, r * dimension) * inverseNorms[r]);
           }
         } else {
           for (int j = 0; j < n; j++) {
             int r = scoped[j];
-            float similarity = kernel.dot(query, vectors, r * dimension) * inverseNorms[r];
-            candidates.offer(r, 1f - similarity * inverseQueryNorm);
+            candidates.offer(
+                r, 1f - kernel.dot(direction, vectors, r * dimension) * inverseNorms[r]);
+          }
+        }
+        if (tinyRows > 0) {
+          // their approximate distance (NaN) was passed over: each is scored exactly
+          for (int j = 0; j < n; j++) {
+            int r = scoped == null ? j : scoped[j];
+            if (Float.isNaN(inverseNorms[r])) {
+              candidates.keep(r);
+            }
           }
         }
       }
@@ -346,10 +387,15 @@ final class OwnerCopy {
    * #limit} is the largest approximate distance such a row may have. It is the k-th smallest
    * approximate distance so far plus twice the kernel's rounding bound (once for that row, once for
    * the row compared with it): a sum of {@code d} products in single precision is off by at most
-   * {@code (d + 2) · 2⁻²⁴} times the sum of the products' magnitudes; the bound below doubles it,
-   * and takes the magnitudes at their largest (Cauchy–Schwarz: the product of the norms). The limit
-   * only falls as the scan goes on, so a row above it when met stays above it: the rows kept are a
-   * superset of those within the final limit, which the caller applies.
+   * {@code (d + 2) · 2⁻²⁴} times the sum of the products' magnitudes, and a cosine distance takes
+   * at most five roundings more (the query's scaling to norm 1, the row's inverse norm, the product
+   * of the two, the subtraction from 1, and one to spare): {@code (d + 8) · 2⁻²⁴}, doubled below,
+   * with the magnitudes at their largest (Cauchy–Schwarz: the product of the norms). Underflow adds
+   * at most {@code d · 2⁻¹⁵⁰} to a sum, nothing beside that bound for a query scaled to norm 1 and
+   * a row whose norm is at least 2⁻⁶⁰; a row below that has no approximate distance and is kept
+   * ({@link #keep}). The limit only falls as the scan goes on, so a row above it when met stays
+   * above it: the rows kept are a superset of those within the final limit, which the caller
+   * applies.
    */
   private static final class Candidates {
     private final int k;
@@ -380,16 +426,16 @@ final class OwnerCopy {
       this.heap = new float[k];
     }
 
+    /** Keeps a row to be scored exactly whatever the limit, outside the heap. */
+    void keep(int row) {
+      add(row, Float.NEGATIVE_INFINITY);
+    }
+
     void offer(int row, float distance) {
-      if (distance > limit) {
-        return; // most rows, once the heap is full
+      if (!(distance <= limit)) {
+        return; // most rows once the heap is full, and a NaN always
       }
-      if (count == rows.length) {
-        rows = Arrays.copyOf(rows, count * 2);
-        distances = Arrays.copyOf(distances, count * 2);
-      }
-      rows[count] = row;
-      distances[count++] = distance;
+      add(row, distance);
       if (heapSize < k) {
         siftUp(distance);
         if (heapSize == k) {
@@ -399,6 +445,15 @@ final class OwnerCopy {
         siftDown(distance);
         limit = limitFor(heap[0]);
       }
+    }
+
+    private void add(int row, float distance) {
+      if (count == rows.length) {
+        rows = Arrays.copyOf(rows, count * 2);
+        distances = Arrays.copyOf(distances, count * 2);
+      }
+      rows[count] = row;
+      distances[count++] = distance;
     }
 
     private float limitFor(float kth) {

@@ -37,8 +37,10 @@ import org.jooq.impl.SQLDataType;
  * <p>A search checks the epoch after the scan, not before: the one statement that reads what the
  * copy does not hold of the chunks found (their text, position, model and creation time) reads the
  * owner's epoch too, in the same snapshot. When it is the copy's, the copy's embeddings and
- * metadata are those rows', and each chunk is put together from both; when it is not, the owner is
- * loaded again and scanned once more (see docs/performance.md).
+ * metadata are those rows', and each chunk is put together from both. When it is not, the search
+ * scans again: the cached copy, if this process's own write has brought it to that epoch in the
+ * meantime, else the owner loaded again; after three such scans the store reads the chunks whole
+ * (see docs/performance.md).
  */
 final class SqliteVectorIndex implements VectorIndex {
   private static final String EPOCH = "SELECT epoch FROM chunk_epochs WHERE user_id = ?";
@@ -52,6 +54,9 @@ final class SqliteVectorIndex implements VectorIndex {
    * statements for every k up to 1,000.
    */
   private static final String[] CHUNK_TEXTS = new String[11];
+
+  /** Scans a search makes at most while writes keep moving its owner's epoch. */
+  private static final int ATTEMPTS = 3;
 
   static {
     for (int i = 0; i < CHUNK_TEXTS.length; i++) {
@@ -131,39 +136,47 @@ final class SqliteVectorIndex implements VectorIndex {
     return ctx.connectionResult(
         c -> {
           // a caller's transaction may hold uncommitted chunks: its copy is its own
-          OwnerCopy cached = inTransaction ? null : owners.getIfPresent(userId);
-          if (cached != null) {
-            OwnerCopy.Nearest nearest = cached.nearest(kernel, query, k, scope, settings.metric());
-            List<Hit> hits = read(c, userId, nearest);
-            if (hits != null) {
-              return hits;
+          OwnerCopy copy = inTransaction ? null : owners.getIfPresent(userId);
+          OwnerCopy.Nearest nearest = null;
+          for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            if (copy == null) {
+              copy = load(c, userId, epoch(c, userId), settings.dimension());
+              if (!inTransaction) {
+                owners.put(userId, copy);
+              }
             }
-            // another connection or process wrote since the copy was loaded
+            nearest = copy.nearest(kernel, query, k, scope, settings.metric());
+            Read read = read(c, userId, nearest);
+            if (read.hits().isPresent()) {
+              return read.hits().get();
+            }
+            // written since the copy's epoch: by this process, whose commit may have changed the
+            // cached copy in place by now, or by another connection or process
+            OwnerCopy cached = inTransaction ? null : owners.getIfPresent(userId);
+            copy = cached != null && cached.epoch() == read.epoch() ? cached : null;
           }
-          OwnerCopy loaded = load(c, userId, epoch(c, userId), settings.dimension());
-          if (!inTransaction) {
-            owners.put(userId, loaded);
-          }
-          OwnerCopy.Nearest nearest = loaded.nearest(kernel, query, k, scope, settings.metric());
-          List<Hit> hits = read(c, userId, nearest);
-          if (hits != null) {
-            return hits;
-          }
-          // written again since the load: the store reads the chunks whole, and leaves out
-          // those deleted since
+          // written again and again while searching: the store reads each chunk whole and leaves
+          // out those deleted or taken by another owner since; the distances are the last scan's
           return nearest.matches().stream().map(m -> new Hit(m.id(), m.distance())).toList();
         });
   }
 
   /**
-   * The found chunks, put together from the copy and what the file holds of them beside it; {@code
-   * null} when the owner's epoch is no longer the copy's, so the two may disagree.
+   * What reading a search's chunks found: the hits with their chunks, when the owner's epoch was
+   * still the copy's, and the epoch the file held ({@code -1} when no found chunk was left).
    */
-  private static List<Hit> read(Connection c, String userId, OwnerCopy.Nearest nearest)
+  private record Read(Optional<List<Hit>> hits, long epoch) {}
+
+  /**
+   * The found chunks, put together from the copy and what the file holds of them beside it, when
+   * the owner's epoch is still the copy's; otherwise the two may disagree, and no hits.
+   */
+  private static Read read(Connection c, String userId, OwnerCopy.Nearest nearest)
       throws SQLException {
     List<OwnerCopy.Match> matches = nearest.matches();
     if (matches.isEmpty()) {
-      return epoch(c, userId) == nearest.epoch() ? List.of() : null;
+      long epoch = epoch(c, userId);
+      return new Read(epoch == nearest.epoch() ? Optional.of(List.of()) : Optional.empty(), epoch);
     }
     int places = Integer.highestOneBit(Math.max(1, matches.size() - 1)) << 1;
     Map<String, Chunk> byId = new HashMap<>();
@@ -178,10 +191,11 @@ final class SqliteVectorIndex implements VectorIndex {
         Map<String, OwnerCopy.Match> wanted = new HashMap<>();
         matches.forEach(m -> wanted.put(m.id(), m));
         while (rs.next()) {
-          OwnerCopy.Match m = wanted.get(rs.getString(1));
+          epoch = rs.getLong(7);
           if (!userId.equals(rs.getString(2))) {
             continue; // another owner's now: the epochs tell
           }
+          OwnerCopy.Match m = wanted.get(rs.getString(1));
           byId.put(
               m.id(),
               new Chunk(
@@ -194,16 +208,18 @@ final class SqliteVectorIndex implements VectorIndex {
                   m.embedding(),
                   rs.getString(5),
                   Optional.of(Instant.ofEpochMilli(rs.getLong(6)))));
-          epoch = rs.getLong(7);
         }
       }
     }
     if (byId.size() < matches.size() || epoch != nearest.epoch()) {
-      return null; // a found chunk is gone, or the owner changed
+      return new Read(Optional.empty(), epoch); // a found chunk is gone, or the owner changed
     }
-    return matches.stream()
-        .map(m -> new Hit(m.id(), m.distance(), Optional.of(byId.get(m.id()))))
-        .toList();
+    return new Read(
+        Optional.of(
+            matches.stream()
+                .map(m -> new Hit(m.id(), m.distance(), Optional.of(byId.get(m.id()))))
+                .toList()),
+        epoch);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.polydb.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import dev.polydb.api.Chunk;
 import dev.polydb.api.ChunkMatch;
@@ -15,6 +16,7 @@ import dev.polydb.sqlite.internal.Kernel;
 import dev.polydb.sqlite.internal.ScalarKernel;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -112,6 +114,45 @@ class VectorScanTest {
   }
 
   @Test
+  void vectorsOfSubnormalNumbersAreFoundExactlyUnderCosineDistance() {
+    try (Opened db = open(DistanceMetric.COSINE, 4)) {
+      String owner = db.provider.users().create("google", "tiny", UserProfile.EMPTY).id();
+      float tiny = 1e-40f; // a subnormal float: products with it underflow single precision
+      List<Chunk> chunks =
+          List.of(
+              chunk("tiny-along", owner, "d", new float[] {tiny, tiny, 0, 0}),
+              chunk("tiny-across", owner, "d", new float[] {tiny, -tiny, 0, 0}),
+              // every other row is farther than the tiny ones, whose distances are 0 and 1
+              chunk("away-1", owner, "d", new float[] {-1, 0, 0, 0}),
+              chunk("away-2", owner, "d", new float[] {-1, -0.9f, 0, 0}),
+              chunk("away-3", owner, "d", new float[] {-1, -1, 0, 0.1f}));
+      db.provider.vectors().upsert(chunks);
+      SearchScope scope = SearchScope.user(owner);
+      for (float[] query :
+          List.of(
+              new float[] {1, 1, 0, 0},
+              new float[] {tiny, tiny, 0, 0},
+              new float[] {1, -1, 0, 0})) {
+        List<ChunkMatch> found = db.provider.vectors().search(query, 3, scope);
+        assertThat(ids(found))
+            .as("query %s", Arrays.toString(query))
+            .isEqualTo(exact(chunks, query, 3, scope, DistanceMetric.COSINE));
+        assertThat(found).allSatisfy(m -> assertThat(m.distance()).isFinite());
+      }
+      // the copy changed in place: a tiny row removed, another added, still exact
+      db.provider.vectors().deleteByDocument(owner, "d");
+      db.provider
+          .vectors()
+          .upsert(
+              List.of(
+                  chunk("tiny-again", owner, "e", new float[] {0, 0, tiny, 0}),
+                  chunk("plain", owner, "e", new float[] {1, 0, 0, 0})));
+      assertThat(ids(db.provider.vectors().search(new float[] {0, 0, 1, 0}, 1, scope)))
+          .containsExactly("tiny-again");
+    }
+  }
+
+  @Test
   void thisProcesssWritesChangeTheCopyInPlace() {
     try (Opened db = open(DistanceMetric.COSINE, 4)) {
       String owner = db.provider.users().create("google", "owner", UserProfile.EMPTY).id();
@@ -193,7 +234,7 @@ class VectorScanTest {
       assertThat(c.metadata()).isEqualTo(Map.of("v", "2"));
       assertThat(c.embedding()).containsExactly(now.embedding());
       assertThat(c.createdAt()).isPresent();
-      assertThat(found.get(0).distance()).isCloseTo(0.0, org.assertj.core.data.Offset.offset(1e-6));
+      assertThat(found.get(0).distance()).isCloseTo(0.0, offset(1e-6));
     }
   }
 
