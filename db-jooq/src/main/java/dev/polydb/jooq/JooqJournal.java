@@ -25,6 +25,7 @@ import java.util.OptionalLong;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record;
+import org.jooq.Select;
 import org.jooq.impl.DSL;
 
 final class JooqJournal implements Journal {
@@ -83,11 +84,7 @@ final class JooqJournal implements Journal {
         s.sql(
             "journal.listPage",
             () ->
-                s.render(
-                        dsl.select(j.all)
-                            .from(j.table)
-                            .where(j.userId.eq(DSL.param(j.userId.getDataType())))
-                            .orderBy(j.createdAt.desc(), j.id.desc()))
+                s.render(newestFirst(dsl, j.userId.eq(DSL.param(j.userId.getDataType()))))
                     // appended, not rendered: jOOQ writes OFFSET … FETCH NEXT for Postgres, which
                     // would put the two binds in the other order; both engines take this form
                     + " LIMIT ? OFFSET ?");
@@ -95,11 +92,7 @@ final class JooqJournal implements Journal {
         s.sql(
             "journal.listFirst",
             () ->
-                s.render(
-                        dsl.select(j.all)
-                            .from(j.table)
-                            .where(j.userId.eq(DSL.param(j.userId.getDataType())))
-                            .orderBy(j.createdAt.desc(), j.id.desc()))
+                s.render(newestFirst(dsl, j.userId.eq(DSL.param(j.userId.getDataType()))))
                     + " LIMIT ?");
     // binds the user, then the cursor's time twice and its id
     this.listOlder =
@@ -107,17 +100,17 @@ final class JooqJournal implements Journal {
             "journal.listOlder",
             () ->
                 s.render(
-                        dsl.select(j.all)
-                            .from(j.table)
-                            .where(
-                                j.userId.eq(DSL.param(j.userId.getDataType())),
-                                j.createdAt
-                                    .lt(DSL.param(j.createdAt.getDataType()))
-                                    .or(
-                                        j.createdAt
-                                            .eq(DSL.param(j.createdAt.getDataType()))
-                                            .and(j.id.lt(DSL.param(j.id.getDataType())))))
-                            .orderBy(j.createdAt.desc(), j.id.desc()))
+                        newestFirst(
+                            dsl,
+                            j.userId
+                                .eq(DSL.param(j.userId.getDataType()))
+                                .and(
+                                    j.createdAt
+                                        .lt(DSL.param(j.createdAt.getDataType()))
+                                        .or(
+                                            j.createdAt
+                                                .eq(DSL.param(j.createdAt.getDataType()))
+                                                .and(j.id.lt(DSL.param(j.id.getDataType())))))))
                     + " LIMIT ?");
     this.totalBytes =
         s.sql(
@@ -128,6 +121,11 @@ final class JooqJournal implements Journal {
                     dsl.select(coalesce(sum(j.contentBytes), DSL.inline(BigDecimal.ZERO)))
                         .from(j.table)
                         .where(j.userId.eq(DSL.param(j.userId.getDataType())))));
+  }
+
+  /** A user's entries, newest first (ties by id), without the page's limit. */
+  private Select<?> newestFirst(DSLContext dsl, Condition where) {
+    return dsl.select(j.all).from(j.table).where(where).orderBy(j.createdAt.desc(), j.id.desc());
   }
 
   /** The entry with an id, when a user owns it: binds the id, then the user. */
