@@ -20,11 +20,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.jooq.Converter;
 import org.jooq.DSLContext;
 import org.jooq.DataType;
 import org.jooq.impl.SQLDataType;
+import org.sqlite.SQLiteConnection;
 
 /**
  * Exact nearest-neighbour search in Java, with no native extension. Each owner's embeddings are
@@ -73,6 +75,15 @@ final class SqliteVectorIndex implements VectorIndex {
 
   private final Kernel kernel;
   private final Cache<String, OwnerCopy> owners;
+
+  /**
+   * {@link #CHUNK_TEXTS} prepared once per connection of the pool, on the driver's own connection,
+   * where the pool does not close them when the connection goes back; closing the connection closes
+   * them. After a scan has pushed SQLite's parser and schema out of the processor's caches,
+   * preparing the read took about as long as running it (docs/performance.md).
+   */
+  private final Map<Connection, PreparedStatement[]> prepared = new ConcurrentHashMap<>();
+
   private final LongAdder loads = new LongAdder();
 
   /** Keeps copies in at most a quarter of the heap, scanned with the fastest kernel. */
@@ -97,6 +108,11 @@ final class SqliteVectorIndex implements VectorIndex {
   /** How many owners' copies were loaded from the database: what in-place updates save. */
   long loads() {
     return loads.sum();
+  }
+
+  /** How many connections hold prepared reads, closed ones not yet dropped included. */
+  int preparedConnections() {
+    return prepared.size();
   }
 
   @Override
@@ -171,8 +187,7 @@ final class SqliteVectorIndex implements VectorIndex {
    * The found chunks, put together from the copy and what the file holds of them beside it, when
    * the owner's epoch is still the copy's; otherwise the two may disagree, and no hits.
    */
-  private static Read read(Connection c, String userId, OwnerCopy.Nearest nearest)
-      throws SQLException {
+  private Read read(Connection c, String userId, OwnerCopy.Nearest nearest) throws SQLException {
     List<OwnerCopy.Match> matches = nearest.matches();
     if (matches.isEmpty()) {
       long epoch = epoch(c, userId);
@@ -181,8 +196,8 @@ final class SqliteVectorIndex implements VectorIndex {
     int places = Integer.highestOneBit(Math.max(1, matches.size() - 1)) << 1;
     Map<String, Chunk> byId = new HashMap<>();
     long epoch = -1;
-    try (PreparedStatement s =
-        c.prepareStatement(CHUNK_TEXTS[Integer.numberOfTrailingZeros(places)])) {
+    PreparedStatement s = chunkTexts(c, Integer.numberOfTrailingZeros(places));
+    try {
       s.setString(1, userId);
       for (int i = 0; i < places; i++) {
         s.setString(i + 2, matches.get(Math.min(i, matches.size() - 1)).id());
@@ -210,6 +225,9 @@ final class SqliteVectorIndex implements VectorIndex {
                   Optional.of(Instant.ofEpochMilli(rs.getLong(6)))));
         }
       }
+    } catch (SQLException | RuntimeException e) {
+      s.close(); // it may be left in the middle of a read: prepared again next time
+      throw e;
     }
     if (byId.size() < matches.size() || epoch != nearest.epoch()) {
       return new Read(Optional.empty(), epoch); // a found chunk is gone, or the owner changed
@@ -220,6 +238,34 @@ final class SqliteVectorIndex implements VectorIndex {
                 .map(m -> new Hit(m.id(), m.distance(), Optional.of(byId.get(m.id()))))
                 .toList()),
         epoch);
+  }
+
+  /** The read {@code CHUNK_TEXTS[index]} on this connection, prepared the first time. */
+  private PreparedStatement chunkTexts(Connection c, int index) throws SQLException {
+    Connection own = c.unwrap(SQLiteConnection.class);
+    // only the thread holding the connection gets here with it (the pool's hand-over orders it),
+    // and the driver's connections compare by identity
+    PreparedStatement[] statements = prepared.get(own);
+    if (statements == null) {
+      // a connection the pool has closed since is not used again
+      prepared.keySet().removeIf(SqliteVectorIndex::isClosed);
+      statements = new PreparedStatement[CHUNK_TEXTS.length];
+      prepared.put(own, statements);
+    }
+    PreparedStatement s = statements[index];
+    if (s == null || s.isClosed()) {
+      s = own.prepareStatement(CHUNK_TEXTS[index]);
+      statements[index] = s;
+    }
+    return s;
+  }
+
+  private static boolean isClosed(Connection c) {
+    try {
+      return c.isClosed();
+    } catch (SQLException e) {
+      return true;
+    }
   }
 
   @Override

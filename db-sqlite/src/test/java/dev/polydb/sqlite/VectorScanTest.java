@@ -3,6 +3,8 @@ package dev.polydb.sqlite;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.polydb.api.Chunk;
 import dev.polydb.api.ChunkMatch;
 import dev.polydb.api.DatabaseUrl;
@@ -164,7 +166,7 @@ class VectorScanTest {
               chunk("c", owner, "doc-2", new float[] {0, 0, 1, 0})));
       float[] query = {0, 0, 0, 1};
       assertThat(ids(store.search(query, 10, SearchScope.user(owner)))).hasSize(3);
-      long loads = db.index.loads();
+      long loads = db.index().loads();
 
       store.upsert(List.of(chunk("d", owner, "doc-3", new float[] {0, 0, 0.1f, 1})));
       assertThat(ids(store.search(query, 1, SearchScope.user(owner)))).containsExactly("d");
@@ -172,11 +174,11 @@ class VectorScanTest {
       assertThat(ids(store.search(query, 1, SearchScope.user(owner)))).containsExactly("a");
       store.deleteByDocument(owner, "doc-1");
       assertThat(ids(store.search(query, 10, SearchScope.user(owner)))).containsExactly("d", "c");
-      assertThat(db.index.loads()).as("loads after in-place changes").isEqualTo(loads);
+      assertThat(db.index().loads()).as("loads after in-place changes").isEqualTo(loads);
 
       store.deleteByUser(owner);
       assertThat(store.search(query, 10, SearchScope.user(owner))).isEmpty();
-      assertThat(db.index.loads()).as("loads after deleting everything").isEqualTo(loads);
+      assertThat(db.index().loads()).as("loads after deleting everything").isEqualTo(loads);
     }
   }
 
@@ -191,16 +193,16 @@ class VectorScanTest {
       float[] query = {0, 0};
       db.provider.vectors().search(query, 10, SearchScope.user(a));
       db.provider.vectors().search(query, 10, SearchScope.user(b));
-      long loads = db.index.loads();
+      long loads = db.index().loads();
 
       // written by another provider: for this one, as another process's write
       other.provider.vectors().upsert(List.of(chunk("b2", b, "d", new float[] {0, 0})));
       assertThat(ids(db.provider.vectors().search(query, 10, SearchScope.user(a))))
           .containsExactly("a1");
-      assertThat(db.index.loads()).as("owner a is not reloaded").isEqualTo(loads);
+      assertThat(db.index().loads()).as("owner a is not reloaded").isEqualTo(loads);
       assertThat(ids(db.provider.vectors().search(query, 10, SearchScope.user(b))))
           .containsExactly("b2", "b1");
-      assertThat(db.index.loads()).as("owner b is reloaded").isEqualTo(loads + 1);
+      assertThat(db.index().loads()).as("owner b is reloaded").isEqualTo(loads + 1);
     }
   }
 
@@ -239,6 +241,29 @@ class VectorScanTest {
   }
 
   @Test
+  void searchesGoOnReadingTheirChunksAsThePoolReplacesItsConnections() {
+    try (Opened db = open(DistanceMetric.COSINE, 2)) {
+      String owner = db.provider.users().create("google", "pool", UserProfile.EMPTY).id();
+      db.provider
+          .vectors()
+          .upsert(
+              List.of(
+                  chunk("near", owner, "d", new float[] {1, 0}),
+                  chunk("far", owner, "d", new float[] {-1, 0})));
+      HikariPoolMXBean pool = ((HikariDataSource) db.backend.dataSource()).getHikariPoolMXBean();
+      for (int round = 0; round < 20; round++) {
+        List<ChunkMatch> found =
+            db.provider.vectors().search(new float[] {1, 0.1f}, 2, SearchScope.user(owner));
+        assertThat(ids(found)).as("round %d", round).containsExactly("near", "far");
+        assertThat(found.get(0).chunk().text()).isEqualTo("text");
+        pool.softEvictConnections(); // closes the idle connections, with their statements
+      }
+      // each round's search met a new connection; those closed are dropped as new ones come
+      assertThat(db.index().preparedConnections()).isLessThan(5);
+    }
+  }
+
+  @Test
   void aWriteInACallersTransactionThatRollsBackLeavesTheResultsAlone() {
     try (Opened db = open(DistanceMetric.COSINE, 2)) {
       String owner = db.provider.users().create("google", "tx", UserProfile.EMPTY).id();
@@ -263,8 +288,12 @@ class VectorScanTest {
   }
 
   /** A provider with its backend's index at hand. */
-  private record Opened(DbProvider provider, SqliteVectorIndex index, DbConfig config)
+  private record Opened(DbProvider provider, SqliteBackend backend, DbConfig config)
       implements AutoCloseable {
+    SqliteVectorIndex index() {
+      return (SqliteVectorIndex) backend.vectorIndex();
+    }
+
     @Override
     public void close() {
       provider.close();
@@ -289,7 +318,7 @@ class VectorScanTest {
   private static Opened open(DbConfig config) {
     SqliteBackend backend = new SqliteBackend(DatabaseUrl.parse(config.url()), config);
     DbProvider provider = JooqProvider.open(backend, config);
-    return new Opened(provider, (SqliteVectorIndex) backend.vectorIndex(), config);
+    return new Opened(provider, backend, config);
   }
 
   private static Chunk chunk(String id, String owner, String document, float[] embedding) {
