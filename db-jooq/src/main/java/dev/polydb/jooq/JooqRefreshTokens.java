@@ -21,6 +21,7 @@ import java.util.HexFormat;
 import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Query;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
 
@@ -44,6 +45,11 @@ final class JooqRefreshTokens implements RefreshTokens {
   private final String markRotated;
   private final String findByHash;
   private final String insertToken;
+  private final String revokeByHash;
+  private final String revokeByUser;
+  private final String revokeByFamily;
+  private final String pruneBatch;
+  private final String clearSealsBatch;
 
   JooqRefreshTokens(Session session) {
     this.s = session;
@@ -102,6 +108,47 @@ final class JooqRefreshTokens implements RefreshTokens {
                         .set(t.expiresAt, DSL.param(t.expiresAt.getDataType()))
                         .set(t.familyExpiresAt, DSL.param(t.familyExpiresAt.getDataType()))
                         .set(t.graceSeal, DSL.param(t.graceSeal.getDataType()))));
+    this.revokeByHash =
+        s.sql(
+            "tokens.revokeByHash",
+            () -> s.render(revokeWhere(dsl, t.hash.eq(DSL.param(t.hash.getDataType())))));
+    this.revokeByUser =
+        s.sql(
+            "tokens.revokeByUser",
+            () -> s.render(revokeWhere(dsl, t.userId.eq(DSL.param(t.userId.getDataType())))));
+    this.revokeByFamily =
+        s.sql(
+            "tokens.revokeByFamily",
+            () -> s.render(revokeWhere(dsl, t.familyId.eq(DSL.param(t.familyId.getDataType())))));
+    // a batch at a time, so that no statement holds its locks for long: the cut-off, then the
+    // batch's size
+    this.pruneBatch =
+        s.sql(
+            "tokens.pruneBatch",
+            () ->
+                s.render(
+                    dsl.deleteFrom(t.table)
+                        .where(
+                            t.id.in(
+                                dsl.select(t.id)
+                                    .from(t.table)
+                                    .where(t.expiresAt.le(DSL.param(t.expiresAt.getDataType())))
+                                    .limit(DSL.param("batch", Integer.class))))));
+    this.clearSealsBatch =
+        s.sql(
+            "tokens.clearSealsBatch",
+            () ->
+                s.render(
+                    dsl.update(t.table)
+                        .set(t.graceSeal, DSL.inline(null, t.graceSeal))
+                        .where(
+                            t.id.in(
+                                dsl.select(t.id)
+                                    .from(t.table)
+                                    .where(
+                                        t.graceSeal.isNotNull(),
+                                        t.issuedAt.lt(DSL.param(t.issuedAt.getDataType())))
+                                    .limit(DSL.param("batch", Integer.class))))));
   }
 
   @Override
@@ -257,31 +304,46 @@ final class JooqRefreshTokens implements RefreshTokens {
         return new RotationResult.Rotated(new IssuedToken(unseal(seal, token), map(child.get())));
       }
     }
-    int revoked = revokeWhere(ctx, t.familyId.eq(presented.familyId()), now);
+    int revoked =
+        Session.jdbc(ctx, c -> Sql.update(c, revokeByFamily, revoking(now, presented.familyId())));
     s.core.config.metrics().reuseDetected(s.core.backend.name());
     return new RotationResult.ReuseDetected(presented.familyId(), revoked);
   }
 
-  /** Revokes the unrevoked tokens a condition selects, clearing their seals; returns the count. */
-  private int revokeWhere(DSLContext ctx, Condition which, Instant now) {
-    return ctx.update(t.table)
-        .set(t.revokedAt, now)
-        .set(t.graceSeal, (String) null)
-        .where(which, t.revokedAt.isNull())
-        .execute();
+  /**
+   * Revokes the unrevoked tokens a condition selects, clearing their seals: the time revoked is the
+   * first bind, the condition's value the second.
+   */
+  private Query revokeWhere(DSLContext dsl, Condition which) {
+    return dsl.update(t.table)
+        .set(t.revokedAt, DSL.param(t.revokedAt.getDataType()))
+        .set(t.graceSeal, DSL.inline(null, t.graceSeal))
+        .where(which, t.revokedAt.isNull());
   }
 
   @Override
   public boolean revoke(String token) {
     String hash = hash(checkToken(token));
-    return s.write("refresh token revoke", ctx -> revokeWhere(ctx, t.hash.eq(hash), s.now()) > 0);
+    return revoke("refresh token revoke", revokeByHash, hash) > 0;
   }
 
   @Override
   public int revokeAllForUser(String userId) {
     Check.identifier("userId", userId);
-    return s.write(
-        "refresh token revoke all", ctx -> revokeWhere(ctx, t.userId.eq(userId), s.now()));
+    return revoke("refresh token revoke all", revokeByUser, userId);
+  }
+
+  /** One statement: the tokens' rows are all it changes. */
+  private int revoke(String operation, String sql, String which) {
+    return s.writeOneStatement(operation, c -> Sql.update(c, sql, revoking(s.now(), which)));
+  }
+
+  /** Binds a {@link #revokeWhere} statement. */
+  private Sql.Binder revoking(Instant now, String which) {
+    return st -> {
+      s.core.backend.setInstant(st, 1, now);
+      st.setString(2, which);
+    };
   }
 
   /**
@@ -296,39 +358,29 @@ final class JooqRefreshTokens implements RefreshTokens {
     int total = 0;
     int deleted;
     do {
-      deleted =
-          s.write(
-              "refresh token prune",
-              ctx ->
-                  ctx.deleteFrom(t.table)
-                      .where(
-                          t.id.in(
-                              ctx.select(t.id)
-                                  .from(t.table)
-                                  .where(t.expiresAt.le(cutoff))
-                                  .limit(batchSize)))
-                      .execute());
+      deleted = batch(pruneBatch, cutoff, batchSize);
       total += deleted;
     } while (deleted == batchSize);
     // a seal was written when its child was issued: the window ends grace after issued_at
     Instant sealedBefore = Times.earlier(cutoff, s.core.config.refreshReuseGrace());
-    int cleared;
-    do {
-      cleared =
-          s.write(
-              "refresh token prune",
-              ctx ->
-                  ctx.update(t.table)
-                      .set(t.graceSeal, (String) null)
-                      .where(
-                          t.id.in(
-                              ctx.select(t.id)
-                                  .from(t.table)
-                                  .where(t.graceSeal.isNotNull(), t.issuedAt.lt(sealedBefore))
-                                  .limit(batchSize)))
-                      .execute());
-    } while (cleared == batchSize);
+    while (batch(clearSealsBatch, sealedBefore, batchSize) == batchSize) {
+      // the next batch
+    }
     return total;
+  }
+
+  /** One batch of {@link #pruneExpired}: a statement of its own, with autocommit. */
+  private int batch(String sql, Instant cutoff, int batchSize) {
+    return s.writeOneStatement(
+        "refresh token prune",
+        c ->
+            Sql.update(
+                c,
+                sql,
+                st -> {
+                  s.core.backend.setInstant(st, 1, cutoff);
+                  st.setInt(2, batchSize);
+                }));
   }
 
   private IssuedToken insert(

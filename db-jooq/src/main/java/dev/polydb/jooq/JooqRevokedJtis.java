@@ -16,6 +16,7 @@ final class JooqRevokedJtis implements RevokedJtis {
 
   private final String findExpiry;
   private final String insert;
+  private final String prune;
 
   JooqRevokedJtis(Session session, JtiCache cache) {
     this.s = session;
@@ -47,6 +48,16 @@ final class JooqRevokedJtis implements RevokedJtis {
                         .set(t.expiresAt, DSL.param(t.expiresAt.getDataType()))
                         .set(t.revokedAt, DSL.param(t.revokedAt.getDataType()))
                         .onConflictDoNothing()));
+    this.prune =
+        s.sql(
+            "jtis.prune",
+            () ->
+                s.render(
+                    session
+                        .core
+                        .dsl
+                        .deleteFrom(t.table)
+                        .where(t.expiresAt.le(DSL.param(t.expiresAt.getDataType())))));
   }
 
   @Override
@@ -131,7 +142,7 @@ final class JooqRevokedJtis implements RevokedJtis {
   @Override
   public int pruneExpired(Instant now) {
     Instant cutoff = Check.instant("now", now);
-    return s.write(
-        "jti prune", ctx -> ctx.deleteFrom(t.table).where(t.expiresAt.le(cutoff)).execute());
+    return s.writeOneStatement(
+        "jti prune", c -> Sql.update(c, prune, st -> s.core.backend.setInstant(st, 1, cutoff)));
   }
 }

@@ -40,6 +40,7 @@ final class JooqSubscriptions implements Subscriptions {
   private final String insertEvent;
   private final String findEvent;
   private final String listEvents;
+  private final String anyDue;
 
   /** A subscription as an upsert reads it: with the time of the last event applied to it. */
   private record Current(Subscription subscription, Instant lastEventAt) {}
@@ -141,6 +142,21 @@ final class JooqSubscriptions implements Subscriptions {
                         .where(
                             e.provider.eq(param(e.provider)), e.externalId.eq(param(e.externalId)))
                         .orderBy(e.recordedAt, e.id)));
+    // the cut-off, then the past-due cut-off
+    this.anyDue =
+        s.sql(
+            "subscriptions.anyDue",
+            () ->
+                s.render(
+                    dsl.select(
+                        DSL.field(
+                            DSL.exists(
+                                DSL.selectOne()
+                                    .from(t.table)
+                                    .where(
+                                        due(
+                                            param(t.currentPeriodEnd),
+                                            param(t.currentPeriodEnd))))))));
   }
 
   /** A bind of the field's type, for a statement rendered once. */
@@ -360,18 +376,26 @@ final class JooqSubscriptions implements Subscriptions {
     Instant cutoff = Check.instant("now", now);
     Instant pastDueCutoff = Times.earlier(cutoff, s.core.config.pastDueGrace());
     Instant at = s.now();
+    s.core.requireMutations("subscription expiry sweep");
+    // most sweeps find nothing due: one read, with no transaction, tells
+    boolean something =
+        s.readJdbc(
+            "subscription expiry sweep",
+            c ->
+                Sql.one(
+                        c,
+                        anyDue,
+                        st -> {
+                          s.core.backend.setInstant(st, 1, cutoff);
+                          s.core.backend.setInstant(st, 2, pastDueCutoff);
+                        },
+                        rs -> rs.getBoolean(1))
+                    .orElse(false));
+    if (!something) {
+      return 0;
+    }
     Condition due =
-        t.status
-            .ne(inline(SubscriptionStatus.EXPIRED.storedName()))
-            .and(t.currentPeriodEnd.isNotNull())
-            .and(
-                t.status
-                    .ne(inline(SubscriptionStatus.PAST_DUE.storedName()))
-                    .and(t.currentPeriodEnd.le(cutoff))
-                    .or(
-                        t.status
-                            .eq(inline(SubscriptionStatus.PAST_DUE.storedName()))
-                            .and(t.currentPeriodEnd.le(pastDueCutoff))));
+        due(DSL.val(cutoff, t.currentPeriodEnd), DSL.val(pastDueCutoff, t.currentPeriodEnd));
     return s.write(
         "subscription expiry sweep",
         ctx -> {
@@ -412,6 +436,24 @@ final class JooqSubscriptions implements Subscriptions {
           }
           return expired;
         });
+  }
+
+  /**
+   * The subscriptions a sweep expires: those whose period ended by the cut-off, or, past due, by
+   * the past-due cut-off.
+   */
+  private Condition due(Field<Instant> cutoff, Field<Instant> pastDueCutoff) {
+    return t.status
+        .ne(inline(SubscriptionStatus.EXPIRED.storedName()))
+        .and(t.currentPeriodEnd.isNotNull())
+        .and(
+            t.status
+                .ne(inline(SubscriptionStatus.PAST_DUE.storedName()))
+                .and(t.currentPeriodEnd.le(cutoff))
+                .or(
+                    t.status
+                        .eq(inline(SubscriptionStatus.PAST_DUE.storedName()))
+                        .and(t.currentPeriodEnd.le(pastDueCutoff))));
   }
 
   /** One expiry per subscription and period: a renewed subscription can expire again. */

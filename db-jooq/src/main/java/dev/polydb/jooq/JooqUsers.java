@@ -28,6 +28,7 @@ final class JooqUsers implements Users {
   private final String findByProvider;
   private final String upsert;
   private final String insert;
+  private final String deleteById;
 
   JooqUsers(Session session, Consumer<String> deleted) {
     this.s = session;
@@ -68,6 +69,10 @@ final class JooqUsers implements Users {
                             .set(u.lastLoginAt, excluded(u.lastLoginAt)))
                     + s.returning(u.all));
     this.insert = s.sql("users.insert", () -> s.render(newUser(dsl)));
+    this.deleteById =
+        s.sql(
+            "users.deleteById",
+            () -> s.render(dsl.deleteFrom(u.table).where(u.id.eq(param(u.id.getDataType())))));
   }
 
   /** The insert of a new user's first eight values, which {@link #bindNew} binds. */
@@ -132,16 +137,13 @@ final class JooqUsers implements Users {
   public User create(String provider, String providerSubject, UserProfile profile) {
     checkIdentity(provider, providerSubject);
     Check.notNull("profile", profile);
-    return s.write(
+    // one statement: the unique key refuses an identity that exists
+    return s.writeOneStatement(
         "user create",
-        ctx -> {
+        c -> {
           Instant now = s.now();
           String id = s.newId();
-          Session.jdbc(
-              ctx,
-              c ->
-                  Sql.update(
-                      c, insert, st -> bindNew(st, id, provider, providerSubject, profile, now)));
+          Sql.update(c, insert, st -> bindNew(st, id, provider, providerSubject, profile, now));
           return new User(
               id,
               provider,
@@ -180,7 +182,8 @@ final class JooqUsers implements Users {
     Check.identifier("userId", userId);
     // every owned row goes with the user through ON DELETE CASCADE; events keep a cleared user_id
     boolean existed =
-        s.write("user delete", ctx -> ctx.deleteFrom(u.table).where(u.id.eq(userId)).execute() > 0);
+        s.writeOneStatement(
+            "user delete", c -> Sql.update(c, deleteById, st -> st.setString(1, userId)) > 0);
     deleted.accept(userId);
     return existed;
   }
