@@ -50,6 +50,9 @@ public class HotPaths {
   private static final UserProfile PROFILE =
       UserProfile.of("reader@example.com", "A Reader", "https://example.com/a.png");
 
+  /** The batch size of the prune benchmarks. */
+  private static final int PRUNE_BATCH = 1_000;
+
   /** The backend under test. */
   @Param({"sqlite", "postgres"})
   public String backend;
@@ -122,6 +125,8 @@ public class HotPaths {
     String entryId;
     String jtiPrefix;
     long jtis;
+    long subjects;
+    long entries;
     boolean edited;
     Instant subscribedAt;
     long events;
@@ -190,6 +195,16 @@ public class HotPaths {
     /** A JWT id not revoked before, the variant's name in it. */
     String newJti(String variant) {
       return jtiPrefix + variant + "-" + jtis++;
+    }
+
+    /** An identity's subject not used before, the variant's name in it. */
+    String newSubject(String variant) {
+      return "subject-" + jtiPrefix + variant + "-" + subjects++;
+    }
+
+    /** An entry id not used before, the variant's name in it. */
+    String newEntryId(String variant) {
+      return "entry-" + jtiPrefix + variant + "-" + entries++;
     }
 
     /** When a revoked id expires: a day from now. */
@@ -693,5 +708,203 @@ public class HotPaths {
   @Benchmark
   public Object subscriptionsUpsert_jdbc(Caller c) throws SQLException {
     return jdbc.applySubscriptionEvent(c.subscriptionEvent("jdbc"));
+  }
+
+  /**
+   * users.create of a new identity through the library.
+   *
+   * @param c the caller
+   * @return the user
+   */
+  @Benchmark
+  public Object usersCreate_library(Caller c) {
+    return fixture.db.users().create("google", c.newSubject("library"), PROFILE);
+  }
+
+  /**
+   * users.create by hand: one insert.
+   *
+   * @param c the caller
+   * @return the user
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object usersCreate_jdbc(Caller c) throws SQLException {
+    return jdbc.createUser("google", c.newSubject("jdbc"), PROFILE);
+  }
+
+  /**
+   * users.create, then users.delete of that user, through the library: a delete needs a user to
+   * delete, and the pair leaves the table as it was.
+   *
+   * @param c the caller
+   * @return true
+   */
+  @Benchmark
+  public boolean usersCreateThenDelete_library(Caller c) {
+    User u = fixture.db.users().create("google", c.newSubject("library"), PROFILE);
+    return deleted(fixture.db.users().delete(u.id()));
+  }
+
+  /**
+   * The same pair by hand.
+   *
+   * @param c the caller
+   * @return true
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public boolean usersCreateThenDelete_jdbc(Caller c) throws SQLException {
+    User u = jdbc.createUser("google", c.newSubject("jdbc"), PROFILE);
+    return deleted(jdbc.deleteUser(u.id()));
+  }
+
+  /**
+   * refreshTokens.issue, then revoke of that token (a sign-out), through the library.
+   *
+   * @param c the caller
+   * @return true
+   */
+  @Benchmark
+  public boolean tokensIssueThenRevoke_library(Caller c) {
+    String token = fixture.db.refreshTokens().issue(c.user.id()).token();
+    return deleted(fixture.db.refreshTokens().revoke(token));
+  }
+
+  /**
+   * The same pair by hand.
+   *
+   * @param c the caller
+   * @return true
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public boolean tokensIssueThenRevoke_jdbc(Caller c) throws SQLException {
+    return deleted(jdbc.revokeToken(jdbc.issueOneStatement(c.user.id())));
+  }
+
+  /**
+   * refreshTokens.revokeAllForUser (a sign-out everywhere) through the library. After the first
+   * call the user has no live token left: the later calls measure the statement, at a constant
+   * table size.
+   *
+   * @param c the caller
+   * @return how many were revoked
+   */
+  @Benchmark
+  public int tokensRevokeAll_library(Caller c) {
+    return fixture.db.refreshTokens().revokeAllForUser(c.user.id());
+  }
+
+  /**
+   * refreshTokens.revokeAllForUser by hand.
+   *
+   * @param c the caller
+   * @return how many were revoked
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public int tokensRevokeAll_jdbc(Caller c) throws SQLException {
+    return jdbc.revokeAllTokens(c.user.id());
+  }
+
+  /**
+   * journal.insert with the caller's id, then delete of that entry, through the library.
+   *
+   * @param c the caller
+   * @return true
+   */
+  @Benchmark
+  public boolean journalInsertWithIdThenDelete_library(Caller c) {
+    String id = c.newEntryId("library");
+    fixture.db.journal().insert(c.user.id(), id, CONTENT);
+    return deleted(fixture.db.journal().delete(c.user.id(), id));
+  }
+
+  /**
+   * The same pair by hand.
+   *
+   * @param c the caller
+   * @return true
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public boolean journalInsertWithIdThenDelete_jdbc(Caller c) throws SQLException {
+    String id = c.newEntryId("jdbc");
+    jdbc.insertEntryWithId(c.user.id(), id, CONTENT);
+    return deleted(jdbc.deleteEntry(c.user.id(), id));
+  }
+
+  /**
+   * refreshTokens.pruneExpired through the library, with nothing expired: the cost of a sweep's
+   * statements themselves (a sweep's real cost is the rows it deletes, the same by hand).
+   *
+   * @return 0
+   */
+  @Benchmark
+  public int tokensPruneExpired_library() {
+    return fixture.db.refreshTokens().pruneExpired(Instant.now(), PRUNE_BATCH);
+  }
+
+  /**
+   * refreshTokens.pruneExpired by hand.
+   *
+   * @return 0
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public int tokensPruneExpired_jdbc() throws SQLException {
+    return jdbc.pruneTokens(Instant.now(), fixture.config.refreshReuseGrace(), PRUNE_BATCH);
+  }
+
+  /**
+   * jtis.pruneExpired through the library, with nothing expired.
+   *
+   * @return 0
+   */
+  @Benchmark
+  public int jtisPruneExpired_library() {
+    return fixture.db.jtis().pruneExpired(Instant.now());
+  }
+
+  /**
+   * jtis.pruneExpired by hand.
+   *
+   * @return 0
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public int jtisPruneExpired_jdbc() throws SQLException {
+    return jdbc.pruneJtis(Instant.now());
+  }
+
+  /**
+   * subscriptions.runExpirySweep through the library, with nothing due (every period ends in 30
+   * days).
+   *
+   * @return 0
+   */
+  @Benchmark
+  public int subscriptionsExpirySweep_library() {
+    return fixture.db.subscriptions().runExpirySweep(Instant.now());
+  }
+
+  /**
+   * The sweep's pass by hand, with nothing due.
+   *
+   * @return 0
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public int subscriptionsExpirySweep_jdbc() throws SQLException {
+    return jdbc.expirySweepNothingDue(Instant.now());
+  }
+
+  /** Fails unless a delete or revocation found its row: else the pair measured another path. */
+  private static boolean deleted(boolean found) {
+    if (!found) {
+      throw new IllegalStateException("the row to delete or revoke was not found");
+    }
+    return true;
   }
 }

@@ -224,6 +224,160 @@ final class Jdbc {
     }
   }
 
+  /** A user created in one statement with autocommit: the unique key refuses a known identity. */
+  User createUser(String provider, String subject, UserProfile profile) throws SQLException {
+    Instant now = now();
+    String id = UUID.randomUUID().toString();
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "INSERT INTO users (id, provider, provider_subject, email, display_name,"
+                    + " avatar_url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+      s.setString(1, id);
+      s.setString(2, provider);
+      s.setString(3, subject);
+      s.setString(4, profile.email().orElse(null));
+      s.setString(5, profile.displayName().orElse(null));
+      s.setString(6, profile.avatarUrl().orElse(null));
+      setInstant(s, 7, now);
+      setInstant(s, 8, now);
+      s.executeUpdate();
+    }
+    return new User(id, provider, subject, profile, now, now, Optional.empty());
+  }
+
+  /** A user deleted, with everything it owns (the foreign keys cascade). */
+  boolean deleteUser(String userId) throws SQLException {
+    return update("DELETE FROM users WHERE id = ?", userId) > 0;
+  }
+
+  /** A refresh token revoked, its grace seal cleared. */
+  boolean revokeToken(String token) throws SQLException {
+    return revokeTokens("token_hash", hash(token)) > 0;
+  }
+
+  /** Every live refresh token of a user revoked (a sign-out everywhere). */
+  int revokeAllTokens(String userId) throws SQLException {
+    return revokeTokens("user_id", userId);
+  }
+
+  private int revokeTokens(String column, String value) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE refresh_tokens SET revoked_at = ?, grace_seal = NULL WHERE "
+                    + column
+                    + " = ? AND revoked_at IS NULL")) {
+      setInstant(s, 1, now());
+      s.setString(2, value);
+      return s.executeUpdate();
+    }
+  }
+
+  /**
+   * Expired refresh tokens deleted a batch at a time, then the grace seals whose window ended
+   * cleared a batch at a time, each batch one statement with autocommit.
+   */
+  int pruneTokens(Instant now, Duration grace, int batch) throws SQLException {
+    int total = 0;
+    try (Connection c = pool.getConnection()) {
+      int deleted;
+      do {
+        deleted =
+            batch(
+                c,
+                "DELETE FROM refresh_tokens WHERE id IN"
+                    + " (SELECT id FROM refresh_tokens WHERE expires_at <= ? LIMIT ?)",
+                now,
+                batch);
+        total += deleted;
+      } while (deleted == batch);
+      Instant sealedBefore = now.minus(grace);
+      while (batch(
+              c,
+              "UPDATE refresh_tokens SET grace_seal = NULL WHERE id IN (SELECT id FROM"
+                  + " refresh_tokens WHERE grace_seal IS NOT NULL AND issued_at < ? LIMIT ?)",
+              sealedBefore,
+              batch)
+          == batch) {
+        // the next batch
+      }
+    }
+    return total;
+  }
+
+  private int batch(Connection c, String sql, Instant cutoff, int size) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      setInstant(s, 1, cutoff);
+      s.setInt(2, size);
+      return s.executeUpdate();
+    }
+  }
+
+  /** Expired revoked JWT ids deleted, in one statement. */
+  int pruneJtis(Instant now) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement("DELETE FROM revoked_jtis WHERE expires_at <= ?")) {
+      setInstant(s, 1, now);
+      return s.executeUpdate();
+    }
+  }
+
+  /**
+   * The subscription expiry sweep's pass when nothing is due, as a careful engineer writes it: one
+   * read that finds nothing to expire. (When something is due, the library expires each row and
+   * records its event in one transaction, which this baseline does not do.)
+   */
+  int expirySweepNothingDue(Instant now) throws SQLException {
+    Instant pastDueCutoff = now.minus(PAST_DUE_GRACE);
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT EXISTS (SELECT 1 FROM subscriptions WHERE status <> 'expired'"
+                    + " AND current_period_end IS NOT NULL AND ((status <> 'past_due'"
+                    + " AND current_period_end <= ?) OR (status = 'past_due'"
+                    + " AND current_period_end <= ?)))")) {
+      setInstant(s, 1, now);
+      setInstant(s, 2, pastDueCutoff);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        if (rs.getBoolean(1)) {
+          throw new IllegalStateException("a subscription is due: this baseline expires none");
+        }
+        return 0;
+      }
+    }
+  }
+
+  /** A journal entry the caller named, in one statement (see insertEntryOneStatement). */
+  JournalEntry insertEntryWithId(String userId, String entryId, String content)
+      throws SQLException {
+    long bytes = content.getBytes(StandardCharsets.UTF_8).length;
+    try (Connection c = pool.getConnection()) {
+      return insert(c, entryId, userId, content, bytes);
+    }
+  }
+
+  /** A user's journal entry deleted. */
+  boolean deleteEntry(String userId, String entryId) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement("DELETE FROM journal_entries WHERE id = ? AND user_id = ?")) {
+      s.setString(1, entryId);
+      s.setString(2, userId);
+      return s.executeUpdate() > 0;
+    }
+  }
+
+  private int update(String sql, String value) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, value);
+      return s.executeUpdate();
+    }
+  }
+
   /**
    * A refresh token issued in one statement with autocommit, the first of a new family: the foreign
    * key checks the user. Returns its secret.
