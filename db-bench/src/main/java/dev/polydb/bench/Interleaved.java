@@ -60,23 +60,18 @@ public final class Interleaved {
    * @throws SQLException if a baseline fails
    */
   public static void main(String[] args) throws SQLException {
-    Map<String, String> options = new LinkedHashMap<>();
-    options.put("backend", "postgres");
-    options.put("operations", "");
-    options.put("rounds", "24");
-    options.put("calls", "500");
-    options.put("warmup", "2000");
-    for (int i = 0; i < args.length; i += 2) {
-      String name = args[i].replaceFirst("^--", "");
-      if (!options.containsKey(name) || i + 1 == args.length) {
-        throw new IllegalArgumentException(
-            "option must be one of " + options.keySet() + " with a value: " + args[i]);
-      }
-      options.put(name, args[i + 1]);
-    }
-    int rounds = Integer.parseInt(options.get("rounds"));
-    int calls = Integer.parseInt(options.get("calls"));
-    int warmup = Integer.parseInt(options.get("warmup"));
+    Map<String, String> options =
+        Options.parse(
+            args,
+            Map.of(
+                "backend", "postgres",
+                "operations", "",
+                "rounds", "24",
+                "calls", "500",
+                "warmup", "2000"));
+    int rounds = Options.number(options, "rounds");
+    int calls = Options.number(options, "calls");
+    int warmup = Options.number(options, "warmup");
     if (rounds < 1 || calls < 1 || warmup < 0) {
       throw new IllegalArgumentException(
           "rounds and calls must be at least 1 and warmup at least 0: " + options);

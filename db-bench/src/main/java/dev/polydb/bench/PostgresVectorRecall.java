@@ -101,20 +101,17 @@ public final class PostgresVectorRecall {
    * @throws SQLException when the database fails
    */
   public static void main(String[] args) throws SQLException {
+    Map<String, String> given =
+        Options.parse(
+            args,
+            Map.of(
+                "rows", "100000",
+                "dimension", "384",
+                "queries", "200",
+                "warmup", "500",
+                "ingest", "20000"));
     Map<String, Integer> options = new LinkedHashMap<>();
-    options.put("rows", 100_000);
-    options.put("dimension", 384);
-    options.put("queries", 200);
-    options.put("warmup", 500);
-    options.put("ingest", 20_000);
-    for (int i = 0; i < args.length; i += 2) {
-      String name = args[i].replaceFirst("^--", "");
-      if (!options.containsKey(name) || i + 1 == args.length) {
-        throw new IllegalArgumentException(
-            "option must be one of " + options.keySet() + " with a number: " + args[i]);
-      }
-      options.put(name, Integer.parseInt(args[i + 1].replace("_", "")));
-    }
+    given.keySet().forEach(name -> options.put(name, Options.number(given, name)));
     try (Fixture fixture = Fixture.open("postgres", options.get("dimension"));
         HikariDataSource peerPool = fixture.newPool("bench-peer")) {
       new PostgresVectorRecall(options, fixture, peerPool).run();

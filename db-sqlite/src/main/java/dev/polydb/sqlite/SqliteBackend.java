@@ -67,9 +67,15 @@ final class SqliteBackend implements SqlBackend {
   private final AtomicInteger writers = new AtomicInteger();
 
   private final Duration migrationWait;
-  private final SqliteVectorIndex vectors = new SqliteVectorIndex();
+  private final SqliteVectorIndex vectors;
 
   SqliteBackend(DatabaseUrl url, DbConfig config) {
+    this(url, config, new SqliteVectorIndex());
+  }
+
+  /** A backend whose vector search is {@code vectors}: a test's, with a kernel of its own. */
+  SqliteBackend(DatabaseUrl url, DbConfig config, SqliteVectorIndex vectors) {
+    this.vectors = vectors;
     this.file = url.sqlitePath().map(p -> p.toAbsolutePath().normalize()).orElse(null);
     this.config = config;
     boolean readOnly = !config.mutationsEnabled();

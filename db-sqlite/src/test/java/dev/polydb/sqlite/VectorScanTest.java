@@ -23,6 +23,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -237,6 +239,83 @@ class VectorScanTest {
       assertThat(c.embedding()).containsExactly(now.embedding());
       assertThat(c.createdAt()).isPresent();
       assertThat(found.get(0).distance()).isCloseTo(0.0, offset(1e-6));
+    }
+  }
+
+  @Test
+  void aSearchWhoseOwnerIsWrittenDuringEveryScanReadsItsChunksWholeAfterThreeScans() {
+    float[] near = {1, 0};
+    AtomicInteger scans = new AtomicInteger();
+    AtomicReference<Runnable> atEachScan = new AtomicReference<>(() -> {});
+    Kernel scalar = new ScalarKernel();
+    // each owner here holds three chunks: every third dot product starts a scan
+    AtomicInteger dots = new AtomicInteger();
+    Kernel writing =
+        new Kernel() {
+          @Override
+          public float dot(float[] q, float[] rows, int offset) {
+            if (dots.getAndIncrement() % 3 == 0) {
+              scans.incrementAndGet();
+              atEachScan.get().run();
+            }
+            return scalar.dot(q, rows, offset);
+          }
+
+          @Override
+          public float squaredDistance(float[] q, float[] rows, int offset) {
+            return scalar.squaredDistance(q, rows, offset);
+          }
+        };
+    DbConfig config =
+        DbConfig.builder()
+            .url("sqlite:" + dir.resolve("vectors.db"))
+            .vectorDimension(2)
+            .embeddingModel(MODEL)
+            .build();
+    SqliteBackend backend =
+        new SqliteBackend(
+            DatabaseUrl.parse(config.url()),
+            config,
+            new SqliteVectorIndex(writing, Long.MAX_VALUE));
+    try (Opened db = new Opened(JooqProvider.open(backend, config), backend, config);
+        Opened other = reopen(db)) {
+      String owner = db.provider.users().create("google", "busy", UserProfile.EMPTY).id();
+      db.provider
+          .vectors()
+          .upsert(
+              List.of(
+                  chunk("a", owner, "da", near),
+                  chunk("b", owner, "db", new float[] {1, 0.5f}),
+                  chunk("c", owner, "dc", new float[] {0, 1})));
+      SearchScope scope = SearchScope.user(owner);
+      assertThat(ids(db.provider.vectors().search(near, 3, scope))).containsExactly("a", "b", "c");
+      long loads = db.index().loads();
+      scans.set(0);
+
+      // another connection writes the owner as each scan starts, five times at most: a rewrite of
+      // a's text each time, and at the third, b deleted too
+      AtomicInteger writes = new AtomicInteger();
+      atEachScan.set(
+          () -> {
+            int n = writes.incrementAndGet();
+            if (n > 5) {
+              return;
+            }
+            other
+                .provider
+                .vectors()
+                .upsert(List.of(Chunk.of("a", owner, "da", 0, "v" + n, Map.of(), near, MODEL)));
+            if (n == 3) {
+              other.provider.vectors().deleteByDocument(owner, "db");
+            }
+          });
+      List<ChunkMatch> found = db.provider.vectors().search(near, 3, scope);
+
+      assertThat(scans.get()).as("scans").isEqualTo(3);
+      assertThat(db.index().loads()).as("loads").isEqualTo(loads + 2);
+      // read whole from the file after the third scan: as the file holds them now
+      assertThat(ids(found)).containsExactly("a", "c");
+      assertThat(found.get(0).chunk().text()).isEqualTo("v3");
     }
   }
 
