@@ -71,6 +71,10 @@ public class HotPaths {
 
   private String revokedJti;
   private String listed;
+
+  /** The cursor of the page after the first of the listed user's entries. */
+  private String older;
+
   private final AtomicInteger threads = new AtomicInteger();
 
   /** Creates the state; JMH calls {@link #open()}. */
@@ -96,6 +100,7 @@ public class HotPaths {
     for (int i = 0; i < 40; i++) {
       fixture.db.journal().insert(listed, CONTENT + " (" + i + ")");
     }
+    older = fixture.db.journal().listBefore(listed, null, 20).nextCursor().orElseThrow();
     revokedJti = "jti-revoked";
     fixture
         .db
@@ -462,6 +467,28 @@ public class HotPaths {
   @Benchmark
   public Object journalListBefore20_jdbc() throws SQLException {
     return jdbc.firstEntriesPage(listed, 20);
+  }
+
+  /**
+   * journal.listBefore of the page after the first, by its cursor, through the library: the
+   * statement with the cursor's condition.
+   *
+   * @return the page
+   */
+  @Benchmark
+  public Object journalListOlder20_library() {
+    return fixture.db.journal().listBefore(listed, older, 20);
+  }
+
+  /**
+   * The page after the first by hand.
+   *
+   * @return the page
+   * @throws SQLException never, here
+   */
+  @Benchmark
+  public Object journalListOlder20_jdbc() throws SQLException {
+    return jdbc.olderEntriesPage(listed, older, 20);
   }
 
   /**

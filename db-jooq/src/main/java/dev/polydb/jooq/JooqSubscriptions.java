@@ -375,7 +375,6 @@ final class JooqSubscriptions implements Subscriptions {
   private int sweep(Instant now) {
     Instant cutoff = Check.instant("now", now);
     Instant pastDueCutoff = Times.earlier(cutoff, s.core.config.pastDueGrace());
-    Instant at = s.now();
     s.core.requireMutations("subscription expiry sweep");
     // most sweeps find nothing due: one read, with no transaction, tells
     boolean something =
@@ -394,6 +393,7 @@ final class JooqSubscriptions implements Subscriptions {
     if (!something) {
       return 0;
     }
+    Instant at = s.now();
     Condition due =
         due(DSL.val(cutoff, t.currentPeriodEnd), DSL.val(pastDueCutoff, t.currentPeriodEnd));
     return s.write(
