@@ -61,6 +61,18 @@ public class HotPaths {
   private Jdbc jdbc;
 
   /**
+   * Whether, on Postgres, the library's provider runs on the baseline's pool (the application-pool
+   * path, whose sessions carry the same settings) rather than on a pool of its own. {@link
+   * Interleaved} sets it: calling the two sides in turn, each on a connection of its own, put each
+   * on a server process of its own, and which of the two the scheduler favoured for a while moved
+   * the ratio both ways (0.5 to 2.5 per round); on one pool both use the same connection.
+   */
+  boolean sharedPool;
+
+  /** The provider whose calls are measured. */
+  private DbProvider db;
+
+  /**
    * Two more providers on the same database, alike but for metrics: one reports every call to
    * Micrometer, the other is its baseline. On Postgres both share one pool (the application-pool
    * path), so that only the metrics differ; SQLite gives each a pool of its own.
@@ -85,6 +97,10 @@ public class HotPaths {
   public void open() {
     fixture = Fixture.open(backend);
     jdbc = new Jdbc(fixture.pool, fixture.postgres());
+    db =
+        sharedPool && fixture.postgres()
+            ? DbProviders.open(fixture.pool, fixture.config)
+            : fixture.db;
     DbConfig withMetrics =
         fixture.config.toBuilder()
             .metrics(new MicrometerMetrics(new SimpleMeterRegistry()))
@@ -98,9 +114,9 @@ public class HotPaths {
     }
     listed = fixture.users.get(0).id();
     for (int i = 0; i < 40; i++) {
-      fixture.db.journal().insert(listed, CONTENT + " (" + i + ")");
+      db.journal().insert(listed, CONTENT + " (" + i + ")");
     }
-    older = fixture.db.journal().listBefore(listed, null, 20).nextCursor().orElseThrow();
+    older = db.journal().listBefore(listed, null, 20).nextCursor().orElseThrow();
     revokedJti = "jti-revoked";
     fixture
         .db
@@ -116,6 +132,9 @@ public class HotPaths {
   public void close() {
     metered.close();
     unmetered.close();
+    if (db != fixture.db) {
+      db.close();
+    }
     fixture.close();
   }
 
@@ -149,15 +168,15 @@ public class HotPaths {
       int index = bench.threads.getAndIncrement();
       user = bench.fixture.users.get((index + 1) % Fixture.USERS);
       next = index * 7919;
-      libraryToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
-      jdbcToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
-      validToken = bench.fixture.db.refreshTokens().issue(user.id()).token();
-      entryId = bench.fixture.db.journal().insert(user.id(), CONTENT).id();
+      libraryToken = bench.db.refreshTokens().issue(user.id()).token();
+      jdbcToken = bench.db.refreshTokens().issue(user.id()).token();
+      validToken = bench.db.refreshTokens().issue(user.id()).token();
+      entryId = bench.db.journal().insert(user.id(), CONTENT).id();
       jtiPrefix = "jti-" + index + "-";
       subscribedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
       // a subscription with ten events in its log, for listEvents
       for (int i = 0; i < 10; i++) {
-        bench.fixture.db.subscriptions().upsertActive(subscriptionEvent("setup"));
+        bench.db.subscriptions().upsertActive(subscriptionEvent("setup"));
       }
     }
 
@@ -226,7 +245,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object usersFindById_library(Caller c) {
-    return fixture.db.users().findById(c.someUser(this).id()).orElseThrow();
+    return db.users().findById(c.someUser(this).id()).orElseThrow();
   }
 
   /**
@@ -301,7 +320,7 @@ public class HotPaths {
   @Benchmark
   public Object usersFindByProvider_library(Caller c) {
     User u = c.someUser(this);
-    return fixture.db.users().findByProvider(u.provider(), u.providerSubject()).orElseThrow();
+    return db.users().findByProvider(u.provider(), u.providerSubject()).orElseThrow();
   }
 
   /**
@@ -325,7 +344,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object tokensFindValid_library(Caller c) {
-    return fixture.db.refreshTokens().findValid(c.validToken).orElseThrow();
+    return db.refreshTokens().findValid(c.validToken).orElseThrow();
   }
 
   /**
@@ -348,7 +367,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object tokensRotate_library(Caller c) {
-    RotationResult result = fixture.db.refreshTokens().rotate(c.libraryToken, c.user.id());
+    RotationResult result = db.refreshTokens().rotate(c.libraryToken, c.user.id());
     IssuedToken next = ((RotationResult.Rotated) result).next();
     c.libraryToken = next.token();
     return next;
@@ -376,7 +395,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object journalInsert_library(Caller c) {
-    return fixture.db.journal().insert(c.user.id(), CONTENT);
+    return db.journal().insert(c.user.id(), CONTENT);
   }
 
   /**
@@ -411,7 +430,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object subscriptionsFindActive_library(Caller c) {
-    return fixture.db.subscriptions().findActive(c.user.id()).orElseThrow();
+    return db.subscriptions().findActive(c.user.id()).orElseThrow();
   }
 
   /**
@@ -433,7 +452,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object journalList20_library() {
-    return fixture.db.journal().list(listed, 20, 0);
+    return db.journal().list(listed, 20, 0);
   }
 
   /**
@@ -455,7 +474,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object journalListBefore20_library() {
-    return fixture.db.journal().listBefore(listed, null, 20);
+    return db.journal().listBefore(listed, null, 20);
   }
 
   /**
@@ -477,7 +496,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object journalListOlder20_library() {
-    return fixture.db.journal().listBefore(listed, older, 20);
+    return db.journal().listBefore(listed, older, 20);
   }
 
   /**
@@ -498,7 +517,7 @@ public class HotPaths {
    */
   @Benchmark
   public long journalTotalBytes_library() {
-    return fixture.db.journal().totalBytes(listed);
+    return db.journal().totalBytes(listed);
   }
 
   /**
@@ -520,7 +539,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object subscriptionsFindLatest_library(Caller c) {
-    return fixture.db.subscriptions().findLatest(c.user.id()).orElseThrow();
+    return db.subscriptions().findLatest(c.user.id()).orElseThrow();
   }
 
   /**
@@ -543,7 +562,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object subscriptionsFindByExternalId_library(Caller c) {
-    return fixture.db.subscriptions().findByExternalId("stripe", c.externalId()).orElseThrow();
+    return db.subscriptions().findByExternalId("stripe", c.externalId()).orElseThrow();
   }
 
   /**
@@ -567,7 +586,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object subscriptionsListEvents_library(Caller c) {
-    return fixture.db.subscriptions().listEvents("stripe", c.externalId());
+    return db.subscriptions().listEvents("stripe", c.externalId());
   }
 
   /**
@@ -589,7 +608,7 @@ public class HotPaths {
    */
   @Benchmark
   public boolean jtisIsRevokedCached_library() {
-    return fixture.db.jtis().isRevoked(revokedJti);
+    return db.jtis().isRevoked(revokedJti);
   }
 
   /**
@@ -601,7 +620,7 @@ public class HotPaths {
   @Benchmark
   public Object usersUpsert_library(Caller c) {
     User u = c.someUser(this);
-    return fixture.db.users().upsert(u.provider(), u.providerSubject(), PROFILE);
+    return db.users().upsert(u.provider(), u.providerSubject(), PROFILE);
   }
 
   /**
@@ -625,7 +644,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object tokensIssue_library(Caller c) {
-    return fixture.db.refreshTokens().issue(c.user.id());
+    return db.refreshTokens().issue(c.user.id());
   }
 
   /**
@@ -648,7 +667,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object journalFindById_library(Caller c) {
-    return fixture.db.journal().findById(c.user.id(), c.entryId).orElseThrow();
+    return db.journal().findById(c.user.id(), c.entryId).orElseThrow();
   }
 
   /**
@@ -671,7 +690,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object journalUpdate_library(Caller c) {
-    return fixture.db.journal().update(c.user.id(), c.entryId, c.nextContent()).orElseThrow();
+    return db.journal().update(c.user.id(), c.entryId, c.nextContent()).orElseThrow();
   }
 
   /**
@@ -693,7 +712,7 @@ public class HotPaths {
    */
   @Benchmark
   public void jtisRevoke_library(Caller c) {
-    fixture.db.jtis().revoke(c.newJti("library"), c.user.id(), Caller.tomorrow());
+    db.jtis().revoke(c.newJti("library"), c.user.id(), Caller.tomorrow());
   }
 
   /**
@@ -716,8 +735,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object subscriptionsUpsert_library(Caller c) {
-    SubscriptionUpdate update =
-        fixture.db.subscriptions().upsertActive(c.subscriptionEvent("library"));
+    SubscriptionUpdate update = db.subscriptions().upsertActive(c.subscriptionEvent("library"));
     if (update.outcome() != SubscriptionUpdate.Outcome.APPLIED) {
       // the baseline takes this branch only: anything else would measure another path
       throw new IllegalStateException("expected the event applied, was " + update.outcome());
@@ -745,7 +763,7 @@ public class HotPaths {
    */
   @Benchmark
   public Object usersCreate_library(Caller c) {
-    return fixture.db.users().create("google", c.newSubject("library"), PROFILE);
+    return db.users().create("google", c.newSubject("library"), PROFILE);
   }
 
   /**
@@ -769,8 +787,8 @@ public class HotPaths {
    */
   @Benchmark
   public boolean usersCreateThenDelete_library(Caller c) {
-    User u = fixture.db.users().create("google", c.newSubject("library"), PROFILE);
-    return deleted(fixture.db.users().delete(u.id()));
+    User u = db.users().create("google", c.newSubject("library"), PROFILE);
+    return deleted(db.users().delete(u.id()));
   }
 
   /**
@@ -794,8 +812,8 @@ public class HotPaths {
    */
   @Benchmark
   public boolean tokensIssueThenRevoke_library(Caller c) {
-    String token = fixture.db.refreshTokens().issue(c.user.id()).token();
-    return deleted(fixture.db.refreshTokens().revoke(token));
+    String token = db.refreshTokens().issue(c.user.id()).token();
+    return deleted(db.refreshTokens().revoke(token));
   }
 
   /**
@@ -820,7 +838,7 @@ public class HotPaths {
    */
   @Benchmark
   public int tokensRevokeAll_library(Caller c) {
-    return fixture.db.refreshTokens().revokeAllForUser(c.user.id());
+    return db.refreshTokens().revokeAllForUser(c.user.id());
   }
 
   /**
@@ -844,8 +862,8 @@ public class HotPaths {
   @Benchmark
   public boolean journalInsertWithIdThenDelete_library(Caller c) {
     String id = c.newEntryId("library");
-    fixture.db.journal().insert(c.user.id(), id, CONTENT);
-    return deleted(fixture.db.journal().delete(c.user.id(), id));
+    db.journal().insert(c.user.id(), id, CONTENT);
+    return deleted(db.journal().delete(c.user.id(), id));
   }
 
   /**
@@ -870,7 +888,7 @@ public class HotPaths {
    */
   @Benchmark
   public int tokensPruneExpired_library() {
-    return fixture.db.refreshTokens().pruneExpired(Instant.now(), PRUNE_BATCH);
+    return db.refreshTokens().pruneExpired(Instant.now(), PRUNE_BATCH);
   }
 
   /**
@@ -891,7 +909,7 @@ public class HotPaths {
    */
   @Benchmark
   public int jtisPruneExpired_library() {
-    return fixture.db.jtis().pruneExpired(Instant.now());
+    return db.jtis().pruneExpired(Instant.now());
   }
 
   /**
@@ -913,7 +931,7 @@ public class HotPaths {
    */
   @Benchmark
   public int subscriptionsExpirySweep_library() {
-    return fixture.db.subscriptions().runExpirySweep(Instant.now());
+    return db.subscriptions().runExpirySweep(Instant.now());
   }
 
   /**

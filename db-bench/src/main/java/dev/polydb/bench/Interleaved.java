@@ -20,8 +20,9 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
  *
  * <p>The pairs are {@code HotPaths}' own benchmark methods, {@code <operation>_library} beside each
  * {@code <operation>_<baseline>}, found by name and called on one {@code HotPaths} state, so that
- * this harness and JMH measure the same calls. Each pair gets a {@link HotPaths.Caller} of its own
- * (a user of its own, with fresh tokens), as a JMH fork does. Left out: the pairs JMH runs in
+ * this harness and JMH measure the same calls, except that on Postgres the library runs on the
+ * baseline's pool ({@link HotPaths#sharedPool}). Each pair gets a {@link HotPaths.Caller} of its
+ * own (a user of its own, with fresh tokens), as a JMH fork does. Left out: the pairs JMH runs in
  * average-time mode, nanoseconds apiece, which one clock reading per call cannot resolve.
  *
  * <p>Prints {@code interleaved-pairs: <n>} first; then, per pair and round, {@code interleaved: }
@@ -84,6 +85,7 @@ public final class Interleaved {
     System.out.println("interleaved-pairs: " + pairs.size());
     HotPaths bench = new HotPaths();
     bench.backend = options.get("backend");
+    bench.sharedPool = true;
     bench.open();
     try {
       for (Pair pair : pairs) {
